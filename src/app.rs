@@ -1,0 +1,110 @@
+//! Builds the whole server from settings: store, orchestrator, schema, router, listener.
+//! `main` and the tests start the app the same way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::{Claims, JwtKeys};
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::graphql::build_schema;
+use crate::http::{AppState, router};
+use crate::orchestrator::MasterFlowOrchestrator;
+use crate::store::{self, Store};
+
+/// The demo tenant the first-run token belongs to; fixed so its flows survive restarts.
+pub const DEMO_CLIENT_ACCOUNT: uuid::Uuid = uuid::uuid!("d3e00000-0000-4000-8000-000000000001");
+pub const DEMO_ENGAGEMENT: uuid::Uuid = uuid::uuid!("d3e00000-0000-4000-8000-000000000002");
+pub const DEMO_USER: uuid::Uuid = uuid::uuid!("d3e00000-0000-4000-8000-000000000003");
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    /// Set when the secret was generated for this process: a ready token for the demo tenant.
+    pub demo_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = store::connect(&settings.database_url)
+            .await
+            .context("opening the database")?;
+        let orchestrator = MasterFlowOrchestrator::new(store.clone());
+        let interrupted = orchestrator
+            .recover()
+            .await
+            .map_err(|e| anyhow::anyhow!("recovering interrupted runs: {e:?}"))?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "phase runs left by a stopped process were marked failed");
+        }
+        let (keys, demo_token) = match &settings.jwt_secret {
+            Some(secret) => (JwtKeys::new(secret.expose().as_bytes()), None),
+            None => {
+                let keys = JwtKeys::new(JwtKeys::generate_secret().as_bytes());
+                let token = keys.issue(&demo_claims(Role::Analyst, 24))?;
+                (keys, Some(token))
+            }
+        };
+        let listener = TcpListener::bind(&settings.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let state = AppState {
+            schema: build_schema(orchestrator),
+            keys: Arc::new(keys),
+            store,
+            max_body_bytes: settings.max_body_bytes,
+        };
+        Ok(Application {
+            listener,
+            state,
+            demo_token,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.state.store.clone()
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+/// Claims for the demo tenant, valid for `hours`.
+pub fn demo_claims(role: Role, hours: i64) -> Claims {
+    Claims {
+        sub: DEMO_USER,
+        client_account_id: DEMO_CLIENT_ACCOUNT,
+        engagement_id: Some(DEMO_ENGAGEMENT),
+        role,
+        exp: chrono::Utc::now().timestamp() + hours * 3600,
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,144 @@
+//! `flowgraph serve | migrate | schema | token`.
+
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::app::{Application, demo_claims};
+use crate::auth::{Claims, JwtKeys};
+use crate::config::{DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Secret, Settings};
+use crate::domain::Role;
+
+#[derive(Parser)]
+#[command(name = "flowgraph", version, about = "GraphQL server for IT-estate discovery flows")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Print a token signed with FLOWGRAPH_JWT_SECRET.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArgs {
+    /// postgres://… or sqlite:…; a SQLite file is created if missing.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[arg(long, env = "FLOWGRAPH_ADDR", default_value = DEFAULT_ADDR)]
+    addr: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "FLOWGRAPH_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[arg(long, value_parser = ["viewer", "analyst", "admin"], default_value = "analyst")]
+    role: String,
+    /// Defaults to the demo tenant.
+    #[arg(long)]
+    client_account_id: Option<Uuid>,
+    /// Restricts the token to one engagement (defaults to the demo engagement with the demo tenant).
+    #[arg(long)]
+    engagement_id: Option<Uuid>,
+    #[arg(long)]
+    user_id: Option<Uuid>,
+    #[arg(long, default_value_t = 24)]
+    hours: i64,
+}
+
+fn jwt_secret() -> Option<Secret> {
+    std::env::var("FLOWGRAPH_JWT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(args)) => {
+            crate::telemetry::init();
+            crate::store::connect(&args.database_url).await?;
+            println!("migrations applied to {}", redact(&args.database_url));
+            Ok(())
+        }
+        Some(Command::Schema) => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Token(args)) => {
+            let secret = jwt_secret().ok_or_else(|| anyhow::anyhow!("set FLOWGRAPH_JWT_SECRET to sign tokens"))?;
+            let role: Role = args.role.parse()?;
+            let mut claims = demo_claims(role, args.hours);
+            if let Some(account) = args.client_account_id {
+                claims = Claims {
+                    client_account_id: account,
+                    engagement_id: None,
+                    ..claims
+                };
+            }
+            claims.engagement_id = args.engagement_id.or(claims.engagement_id);
+            claims.sub = args.user_id.unwrap_or(claims.sub);
+            println!("{}", JwtKeys::new(secret.expose().as_bytes()).issue(&claims)?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let settings = Settings {
+        addr: args.addr,
+        database_url: args.database.database_url,
+        jwt_secret: jwt_secret(),
+        max_body_bytes: args.max_body_bytes,
+    };
+    let app = Application::build(&settings).await?;
+    let base = format!("http://{}", app.local_addr());
+    tracing::info!(addr = %app.local_addr(), database = %redact(&settings.database_url), "flowgraph listening");
+    println!("flowgraph is listening on {base}");
+    match &app.demo_token {
+        Some(token) => {
+            println!("No FLOWGRAPH_JWT_SECRET set: generated one for this process.");
+            println!("Playground (token included): {base}/playground#token={token}");
+            println!("Demo analyst token, valid 24 h and until this process stops:");
+            println!("  Authorization: Bearer {token}");
+        }
+        None => println!("Playground: {base}/playground (mint a token with `flowgraph token`)"),
+    }
+    app.run().await?;
+    Ok(())
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

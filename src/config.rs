@@ -1,0 +1,47 @@
+//! Settings, from flags or the environment (clap reads both).
+
+use std::fmt;
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://flowgraph.db";
+/// Large enough for a 100,000-row CMDB export; a larger body is refused before it is read.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: String,
+    pub database_url: String,
+    /// `None`: `serve` generates a secret for this process and prints a demo token.
+    pub jwt_secret: Option<Secret>,
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Settings {
+            addr: DEFAULT_ADDR.into(),
+            database_url: database_url.into(),
+            jwt_secret: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}

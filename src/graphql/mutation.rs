@@ -1,0 +1,96 @@
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, Upload};
+use serde_json::Value;
+
+use super::enums::{FlowType, PhaseName};
+use super::types::{Flow, Phase};
+use super::{caller, orchestrator, parse_id};
+use crate::error::AppError;
+use crate::orchestrator::{NewFlow, RawInput};
+
+pub struct MutationRoot;
+
+/// A new flow. A discovery flow takes its raw CMDB export as exactly one of `csv` (text),
+/// `records` (a JSON array of objects) or `file` (a multipart upload of CSV or JSON).
+#[derive(InputObject)]
+pub struct CreateFlowInput {
+    pub flow_type: FlowType,
+    pub name: String,
+    /// Required unless the token is restricted to one engagement.
+    pub engagement_id: Option<ID>,
+    pub csv: Option<String>,
+    pub records: Option<Json<Value>>,
+    pub file: Option<Upload>,
+    pub configuration: Option<Json<Value>>,
+    pub master_flow_id: Option<ID>,
+}
+
+#[Object]
+impl MutationRoot {
+    async fn create_flow(&self, ctx: &Context<'_>, input: CreateFlowInput) -> Result<Flow> {
+        let who = caller(ctx)?;
+        let raw = match (input.csv, input.records, input.file) {
+            (None, None, None) => None,
+            (Some(csv), None, None) => Some(RawInput::Csv(csv)),
+            (None, Some(records), None) => Some(RawInput::Records(records.0)),
+            (None, None, Some(upload)) => {
+                let file = upload
+                    .value(ctx)
+                    .map_err(|_| AppError::bad_input("the uploaded file could not be read"))?;
+                Some(RawInput::File {
+                    filename: file.filename,
+                    bytes: file.content.to_vec(),
+                })
+            }
+            _ => return Err(AppError::bad_input("give only one of csv, records and file").into()),
+        };
+        let new_flow = NewFlow {
+            flow_type: input.flow_type.into(),
+            name: input.name,
+            engagement_id: input.engagement_id.as_ref().map(parse_id).transpose()?,
+            raw,
+            configuration: input.configuration.map(|c| c.0),
+            master_flow_id: input.master_flow_id.as_ref().map(parse_id).transpose()?,
+        };
+        Ok(Flow(orchestrator(ctx).create_flow(who, new_flow).await?))
+    }
+
+    /// Starts `phase`, or the next phase when omitted; with `wait: true`, answers when it has stopped.
+    async fn execute_phase(
+        &self,
+        ctx: &Context<'_>,
+        flow_id: ID,
+        phase: Option<PhaseName>,
+        #[graphql(default = false)] wait: bool,
+    ) -> Result<Phase> {
+        let view = orchestrator(ctx)
+            .execute_phase(caller(ctx)?, parse_id(&flow_id)?, phase.map(Into::into), wait)
+            .await?;
+        Ok(Phase(view))
+    }
+
+    async fn pause_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
+        Ok(Flow(
+            orchestrator(ctx).pause_flow(caller(ctx)?, parse_id(&flow_id)?).await?,
+        ))
+    }
+
+    async fn resume_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
+        Ok(Flow(
+            orchestrator(ctx).resume_flow(caller(ctx)?, parse_id(&flow_id)?).await?,
+        ))
+    }
+
+    async fn complete_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
+        Ok(Flow(
+            orchestrator(ctx)
+                .complete_flow(caller(ctx)?, parse_id(&flow_id)?)
+                .await?,
+        ))
+    }
+
+    /// Soft delete (admin only): hidden from every query, its audit trail kept.
+    async fn delete_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<bool> {
+        orchestrator(ctx).delete_flow(caller(ctx)?, parse_id(&flow_id)?).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,83 @@
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use super::enums::{FlowStatus, FlowType};
+use super::types::{Agent, Asset, Flow, FlowConnection, FlowConnectionFields};
+use super::{caller, orchestrator, parse_id};
+use crate::agents::REGISTRY;
+use crate::error::AppError;
+use crate::store::{FlowFilter as StoreFlowFilter, PageRequest};
+
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+pub struct QueryRoot;
+
+#[derive(InputObject, Default)]
+pub struct FlowFilter {
+    pub flow_type: Option<FlowType>,
+    pub status: Option<FlowStatus>,
+    pub engagement_id: Option<ID>,
+}
+
+#[Object]
+impl QueryRoot {
+    /// One flow of the caller's tenant; another tenant's flow is NOT_FOUND, exactly as a missing one.
+    async fn flow(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Flow>> {
+        let flow = orchestrator(ctx).get_flow(caller(ctx)?, parse_id(&id)?).await?;
+        Ok(Some(Flow(flow)))
+    }
+
+    /// The caller's flows, newest first. `first` is at most 100; `after` is an edge's cursor.
+    async fn flows(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<FlowFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<FlowConnection> {
+        let filter = filter.unwrap_or_default();
+        let store_filter = StoreFlowFilter {
+            flow_type: filter.flow_type.map(Into::into),
+            status: filter.status.map(Into::into),
+            engagement_id: filter.engagement_id.as_ref().map(parse_id).transpose()?,
+        };
+        let after = after
+            .map(|cursor| {
+                uuid::Uuid::parse_str(&cursor)
+                    .map_err(|_| AppError::bad_input("`after` is not a cursor of this listing"))
+            })
+            .transpose()?;
+        let page = PageRequest {
+            after,
+            limit: first.unwrap_or(DEFAULT_PAGE_SIZE).into(),
+        };
+        let result = orchestrator(ctx).list_flows(caller(ctx)?, &store_filter, &page).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            result.has_next_page,
+            FlowConnectionFields {
+                total_count: result.total_count,
+            },
+        );
+        connection.edges.extend(
+            result
+                .flows
+                .into_iter()
+                .map(|flow| Edge::with_additional_fields(flow.id.to_string(), Flow(flow), EmptyFields)),
+        );
+        Ok(connection)
+    }
+
+    /// One asset of the caller's tenant.
+    async fn asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Asset>> {
+        caller(ctx)?;
+        parse_id(&id)?;
+        Err(AppError::NotFound("asset not found".into()).into())
+    }
+
+    /// The agent registry.
+    async fn agents(&self, ctx: &Context<'_>) -> Result<Vec<Agent>> {
+        caller(ctx)?;
+        Ok(REGISTRY.iter().map(|a| Agent(*a)).collect())
+    }
+}

@@ -1,0 +1,50 @@
+//! SQLite: the embedded default, one file created and migrated on start.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// SQLite has one writer. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction
+    /// that reads and then writes waits its turn (busy_timeout) instead of failing on upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// UUIDs are stored as 16-byte blobs; a list travels as one JSON array of hex strings.
+    fn ids(ids: &[Uuid]) -> String {
+        let hex: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
+        serde_json::Value::from(hex).to_string()
+    }
+}
+
+impl_sql_store!(
+    SqliteStore,
+    Sqlite,
+    backend = "sqlite",
+    in_ids = "IN (SELECT unhex(value) FROM json_each($1))"
+);
