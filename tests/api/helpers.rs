@@ -1,0 +1,194 @@
+//! `spawn_app`: the real server on a free port, on a fresh SQLite file or a fresh PostgreSQL
+//! database (when `TEST_DATABASE_URL` is set), dropped when the test ends.
+
+use std::sync::Arc;
+
+use flowgraph::app::Application;
+use flowgraph::auth::{Claims, JwtKeys};
+use flowgraph::config::{Secret, Settings};
+use flowgraph::domain::Role;
+use flowgraph::store::Store;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn name(app: TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::{spawn_app, Backend};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = spawn_app(Backend::Sqlite).await.expect("SQLite needs no set-up");
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match spawn_app(Backend::Postgres).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+                }
+            }
+        }
+    )+};
+}
+
+/// A client account and, optionally, the one engagement a token is restricted to.
+#[derive(Debug, Clone, Copy)]
+pub struct Tenant {
+    pub client_account_id: Uuid,
+    pub engagement_id: Uuid,
+}
+
+impl Tenant {
+    pub fn new() -> Self {
+        Tenant { client_account_id: Uuid::new_v4(), engagement_id: Uuid::new_v4() }
+    }
+}
+
+enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    keys: JwtKeys,
+    db: TestDb,
+}
+
+pub const SAMPLE_CSV: &str = include_str!("../fixtures/cmdb_sample.csv");
+pub const SAMPLE_JSON: &str = include_str!("../fixtures/cmdb_sample.json");
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    flowgraph::telemetry::init();
+    let (url, db) = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("flowgraph-test-{}.db", Uuid::new_v4().simple()));
+            (format!("sqlite://{}", path.display()), TestDb::Sqlite(path))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+            let name = format!("flowgraph_test_{}", Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("TEST_DATABASE_URL connects");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create the test database");
+            let (server, _) = admin_url.rsplit_once('/').expect("a database URL has a path");
+            (format!("{server}/{name}"), TestDb::Postgres { admin_url, name })
+        }
+    };
+    let secret = JwtKeys::generate_secret();
+    let mut settings = Settings::new(url);
+    settings.addr = "127.0.0.1:0".into();
+    settings.jwt_secret = Some(Secret::new(secret.clone()));
+    adjust(&mut settings);
+    let app = Application::build(&settings).await.expect("the app builds");
+    let base = format!("http://{}", app.local_addr());
+    let store = app.store();
+    tokio::spawn(app.run());
+    Some(TestApp { base, http: reqwest::Client::new(), store, keys: JwtKeys::new(secret.as_bytes()), db })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.db {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: do the async clean-up on a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut admin)
+                            .await;
+                        }
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn token(&self, tenant: Tenant, role: Role) -> String {
+        self.token_for(tenant.client_account_id, Some(tenant.engagement_id), role)
+    }
+
+    pub fn token_for(&self, client_account_id: Uuid, engagement_id: Option<Uuid>, role: Role) -> String {
+        let claims = Claims {
+            sub: Uuid::new_v4(),
+            client_account_id,
+            engagement_id,
+            role,
+            exp: chrono::Utc::now().timestamp() + 3600,
+        };
+        self.keys.issue(&claims).unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs a GraphQL request; returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the server answers").json().await.expect("a JSON response")
+    }
+
+    /// Like `gql`, but panics on errors and returns `data`.
+    pub async fn data(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.gql(Some(token), query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    pub async fn create_flow(&self, token: &str, input: Value) -> Value {
+        self.data(
+            token,
+            "mutation($input: CreateFlowInput!) { createFlow(input: $input) { id flowId name status currentPhase version } }",
+            json!({ "input": input }),
+        )
+        .await["createFlow"]
+            .clone()
+    }
+
+    /// A discovery flow of the sample CSV.
+    pub async fn sample_flow(&self, token: &str) -> String {
+        let flow = self.create_flow(token, json!({ "flowType": "DISCOVERY", "name": "sample", "csv": SAMPLE_CSV })).await;
+        flow["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// The `extensions.code` of the first error, or a panic that shows the response.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {response:#}"))
+}

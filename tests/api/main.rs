@@ -1,0 +1,8 @@
+//! API tests against the real server over HTTP, each on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod input;
+mod lifecycle;
+mod schema;
+mod tenancy;
