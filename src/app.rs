@@ -52,7 +52,8 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
         let state = AppState {
-            schema: build_schema(orchestrator),
+            schema: build_schema(orchestrator.clone()),
+            orchestrator,
             keys: Arc::new(keys),
             store,
             max_body_bytes: settings.max_body_bytes,

@@ -1,4 +1,16 @@
 //! The agent registry: seventeen agents, each serving one phase (the supervisor serves all).
+//! Agents are pure and deterministic; the phase handlers in `discovery/` load their input and
+//! write their output.
+
+pub mod cleansing;
+pub mod dependencies;
+pub mod import_checks;
+pub mod inventory;
+pub mod lifecycle;
+pub mod mapping;
+pub mod strategy;
+pub mod supervisor;
+pub mod types;
 
 use crate::domain::PhaseName;
 

@@ -1,16 +1,20 @@
-//! `UnitedDiscoveryFlow`: one handler per phase. A handler reads its input from the store, does
-//! its work, and returns its output; the orchestrator writes that output with the phase run and
-//! the flow's new state in one transaction, so a phase run twice gives the same result.
+//! `UnitedDiscoveryFlow`: one handler per discovery phase. A handler reads its input from the
+//! store, calls its agents (off the async workers: agent work is CPU work) and returns its
+//! output; the orchestrator writes that output with the phase run, the agent tasks and the
+//! flow's new state in one transaction, so a phase run twice gives the same result.
 
 pub mod import;
+mod phases;
+mod tasks;
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-use sqlx::types::Json;
+use serde_json::Value;
+use uuid::Uuid;
 
 use crate::domain::PhaseName;
-use crate::store::{FlowRecord, ImportRecord, PhaseOutput, Store, TenantScope};
+use crate::store::{AgentTaskRecord, FlowRecord, PhaseOutput, Store, TenantScope};
+pub use tasks::TaskLog;
 
 /// What a phase produced: a summary (the run's `result`, also kept in the flow state under
 /// `state_key`) and the rows it writes.
@@ -19,6 +23,22 @@ pub struct PhaseSuccess {
     pub state_key: &'static str,
     pub result: Value,
     pub output: Option<PhaseOutput>,
+    /// The phase stops at WAITING_FOR_APPROVAL instead of completing.
+    pub awaiting_approval: bool,
+    /// New `qualityScores` for the flow.
+    pub quality_scores: Option<Value>,
+}
+
+impl PhaseSuccess {
+    pub fn new(state_key: &'static str, result: Value, output: PhaseOutput) -> Self {
+        PhaseSuccess {
+            state_key,
+            result,
+            output: Some(output),
+            awaiting_approval: false,
+            quality_scores: None,
+        }
+    }
 }
 
 /// Why a phase failed: a message for the client, and the internal cause for the log.
@@ -44,8 +64,43 @@ impl PhaseFailure {
     }
 }
 
-/// Most bad rows listed in the import summary; all of them are counted.
-const BAD_ROWS_LISTED: usize = 100;
+/// A phase's outcome and the agent tasks it ran (recorded whether it succeeded or not).
+#[derive(Debug)]
+pub struct PhaseReport {
+    pub outcome: Result<PhaseSuccess, PhaseFailure>,
+    pub tasks: Vec<AgentTaskRecord>,
+}
+
+/// What a handler gets: where to read, for whom, which flow; and where its agent tasks go.
+pub struct PhaseInput<'a> {
+    pub store: &'a dyn Store,
+    pub scope: &'a TenantScope,
+    pub flow: &'a FlowRecord,
+    tasks: Vec<AgentTaskRecord>,
+}
+
+impl PhaseInput<'_> {
+    /// Runs agent work on the blocking pool with its own task log, keeping the tasks it ran.
+    pub async fn compute<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
+    ) -> Result<T, PhaseFailure> {
+        let flow_id = self.flow.id;
+        let (result, tasks) = tokio::task::spawn_blocking(move || {
+            let mut log = TaskLog::new(flow_id);
+            let result = work(&mut log);
+            (result, log.into_tasks())
+        })
+        .await
+        .map_err(PhaseFailure::internal)?;
+        self.tasks.extend(tasks);
+        result
+    }
+
+    pub fn config(&self, key: &str) -> Option<&Value> {
+        self.flow.flow_configuration.0.get(key)
+    }
+}
 
 pub struct UnitedDiscoveryFlow {
     store: Arc<dyn Store>,
@@ -58,74 +113,39 @@ impl UnitedDiscoveryFlow {
 
     /// Whether this version of flowgraph can run `phase`.
     pub fn handles(&self, phase: PhaseName) -> bool {
-        matches!(phase, PhaseName::DataImport)
+        use PhaseName::*;
+        matches!(
+            phase,
+            DataImport | AttributeMapping | DataCleansing | Inventory | DependencyAnalysis | TechDebtAnalysis
+        )
     }
 
-    pub async fn run(
-        &self,
-        scope: &TenantScope,
-        flow: &FlowRecord,
-        phase: PhaseName,
-    ) -> Result<PhaseSuccess, PhaseFailure> {
-        match phase {
-            PhaseName::DataImport => self.data_import(scope, flow).await,
+    pub async fn run(&self, scope: &TenantScope, flow: &FlowRecord, phase: PhaseName) -> PhaseReport {
+        let mut input = PhaseInput {
+            store: self.store.as_ref(),
+            scope,
+            flow,
+            tasks: Vec::new(),
+        };
+        let outcome = match phase {
+            PhaseName::DataImport => phases::data_import::run(&mut input).await,
+            PhaseName::AttributeMapping => phases::attribute_mapping::run(&mut input).await,
+            PhaseName::DataCleansing => phases::data_cleansing::run(&mut input).await,
+            PhaseName::Inventory => phases::inventory::run(&mut input).await,
+            PhaseName::DependencyAnalysis => phases::dependency_analysis::run(&mut input).await,
+            PhaseName::TechDebtAnalysis => phases::tech_debt_analysis::run(&mut input).await,
             other => Err(PhaseFailure::user(format!(
                 "phase {other} has no handler in this version of flowgraph"
             ))),
+        };
+        PhaseReport {
+            outcome,
+            tasks: input.tasks,
         }
     }
+}
 
-    /// Parses the flow's raw data into numbered rows; bad rows are reported, not fatal.
-    async fn data_import(&self, scope: &TenantScope, flow: &FlowRecord) -> Result<PhaseSuccess, PhaseFailure> {
-        let raw = self
-            .store
-            .raw_data(scope, flow.id)
-            .await
-            .map_err(PhaseFailure::internal)?
-            .ok_or_else(|| PhaseFailure::user("the flow has no raw data to import"))?;
-        // Parsing a large export is CPU work: keep it off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || match raw.get("source").and_then(Value::as_str) {
-            Some("records") => import::parse_records(&raw["records"]).map(|outcome| (outcome, None)),
-            _ => {
-                let text = raw.get("text").and_then(Value::as_str).unwrap_or_default();
-                let encoding = raw.get("encoding").and_then(Value::as_str).map(str::to_string);
-                import::parse_text(text).map(|outcome| (outcome, encoding))
-            }
-        })
-        .await
-        .map_err(PhaseFailure::internal)?;
-        let (outcome, file_encoding) = parsed.map_err(|e| PhaseFailure::user(e.to_string()))?;
-
-        let bad_rows: Vec<Value> = outcome
-            .bad_rows
-            .iter()
-            .take(BAD_ROWS_LISTED)
-            .map(|bad| json!({ "line": bad.line_number, "reason": bad.reason, "raw": bad.raw }))
-            .collect();
-        let summary = json!({
-            "format": outcome.format,
-            "delimiter": outcome.delimiter,
-            "encoding": file_encoding.as_deref().unwrap_or(outcome.encoding),
-            "rows": outcome.rows.len(),
-            "columns": outcome.columns,
-            "columnCount": outcome.columns.len(),
-            "badRows": outcome.bad_rows.len(),
-            "badRowDetails": bad_rows,
-            "blankLines": outcome.blank_lines,
-        });
-        let records = outcome
-            .rows
-            .into_iter()
-            .map(|row| ImportRecord {
-                row_number: row.row_number,
-                line_number: row.line_number,
-                data: Json(Value::Object(row.data)),
-            })
-            .collect();
-        Ok(PhaseSuccess {
-            state_key: "dataImport",
-            result: summary,
-            output: Some(PhaseOutput::ImportRecords(records)),
-        })
-    }
+/// An id for rows a phase creates.
+pub(crate) fn new_id() -> Uuid {
+    Uuid::now_v7()
 }

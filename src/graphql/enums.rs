@@ -52,3 +52,54 @@ pub enum PhaseStatus {
     Failed,
     Skipped,
 }
+
+/// A person's verdict on an asset (stored lower-case).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ValidationStatus {
+    Pending,
+    Validated,
+    Rejected,
+}
+
+impl ValidationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValidationStatus::Pending => "pending",
+            ValidationStatus::Validated => "validated",
+            ValidationStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "validated" => ValidationStatus::Validated,
+            "rejected" => ValidationStatus::Rejected,
+            _ => ValidationStatus::Pending,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::agents::types::SixR")]
+pub enum SixRStrategy {
+    Rehost,
+    Replatform,
+    Refactor,
+    Repurchase,
+    Retire,
+    Retain,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::agents::types::LifecycleStatus")]
+pub enum LifecycleStatus {
+    Active,
+    EolSoon,
+    EolExpired,
+    Unknown,
+}
+
+/// Reads a stored SCREAMING_SNAKE name of an agent enum (`REHOST`, `EOL_EXPIRED`, ...).
+pub fn from_stored<T: serde::de::DeserializeOwned>(stored: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(stored.to_string())).ok()
+}

@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over the orchestrator. No SQL here.
 
 mod enums;
+mod loaders;
 mod mutation;
 mod query;
 mod types;
@@ -14,6 +15,7 @@ use crate::auth::{Authentication, RequestContext};
 use crate::error::{AppError, AppResult};
 use crate::orchestrator::MasterFlowOrchestrator;
 
+pub use loaders::loaders;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 

@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, Upload};
 use serde_json::Value;
 
-use super::enums::{FlowType, PhaseName};
-use super::types::{Flow, Phase};
+use super::enums::{FlowType, PhaseName, ValidationStatus};
+use super::types::{Asset, Flow, Phase};
 use super::{caller, orchestrator, parse_id};
 use crate::error::AppError;
-use crate::orchestrator::{NewFlow, RawInput};
+use crate::orchestrator::{MappingOverride, NewFlow, RawInput};
 
 pub struct MutationRoot;
 
@@ -22,6 +22,14 @@ pub struct CreateFlowInput {
     pub file: Option<Upload>,
     pub configuration: Option<Json<Value>>,
     pub master_flow_id: Option<ID>,
+}
+
+/// A person's choice for one source field at the approval gate.
+#[derive(InputObject)]
+pub struct FieldMappingInput {
+    pub source_field: String,
+    /// A canonical attribute, or null to keep the field as an extra attribute.
+    pub target_attribute: Option<String>,
 }
 
 #[Object]
@@ -66,6 +74,55 @@ impl MutationRoot {
             .execute_phase(caller(ctx)?, parse_id(&flow_id)?, phase.map(Into::into), wait)
             .await?;
         Ok(Phase(view))
+    }
+
+    /// Runs every remaining phase in order; stops at the approval gate, a pause or a failure.
+    async fn execute_flow(
+        &self,
+        ctx: &Context<'_>,
+        flow_id: ID,
+        #[graphql(default = false)] wait: bool,
+    ) -> Result<Flow> {
+        Ok(Flow(
+            orchestrator(ctx)
+                .execute_flow(caller(ctx)?, parse_id(&flow_id)?, wait)
+                .await?,
+        ))
+    }
+
+    /// Approves every field mapping (with `overrides` applied) and resumes the flow.
+    async fn approve_field_mappings(
+        &self,
+        ctx: &Context<'_>,
+        flow_id: ID,
+        overrides: Option<Vec<FieldMappingInput>>,
+    ) -> Result<Flow> {
+        let overrides = overrides
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| MappingOverride {
+                source_field: o.source_field,
+                target_attribute: o.target_attribute,
+            })
+            .collect();
+        let flow = orchestrator(ctx)
+            .approve_field_mappings(caller(ctx)?, parse_id(&flow_id)?, overrides)
+            .await?;
+        Ok(Flow(flow))
+    }
+
+    /// A person's verdict on an asset, recorded in its flow's audit trail.
+    async fn validate_asset(
+        &self,
+        ctx: &Context<'_>,
+        asset_id: ID,
+        status: ValidationStatus,
+        note: Option<String>,
+    ) -> Result<Asset> {
+        let asset = orchestrator(ctx)
+            .validate_asset(caller(ctx)?, parse_id(&asset_id)?, status.as_str(), note)
+            .await?;
+        Ok(Asset(asset))
     }
 
     async fn pause_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {

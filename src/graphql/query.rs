@@ -68,16 +68,15 @@ impl QueryRoot {
         Ok(connection)
     }
 
-    /// One asset of the caller's tenant.
+    /// One asset of the caller's tenant; another tenant's asset is NOT_FOUND.
     async fn asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Asset>> {
-        caller(ctx)?;
-        parse_id(&id)?;
-        Err(AppError::NotFound("asset not found".into()).into())
+        let asset = orchestrator(ctx).asset(caller(ctx)?, parse_id(&id)?).await?;
+        Ok(Some(Asset(asset)))
     }
 
-    /// The agent registry.
+    /// The agent registry, with each agent's tasks over the caller's flows.
     async fn agents(&self, ctx: &Context<'_>) -> Result<Vec<Agent>> {
-        caller(ctx)?;
-        Ok(REGISTRY.iter().map(|a| Agent(*a)).collect())
+        let stats = orchestrator(ctx).agent_stats(caller(ctx)?, None).await?;
+        Ok(REGISTRY.iter().map(|a| Agent::with_stats(*a, &stats)).collect())
     }
 }

@@ -1,30 +1,85 @@
-//! Object types: thin wrappers over store records that resolve through the orchestrator.
+//! Object types: thin wrappers over store records. Nested lists and references resolve through
+//! the request's DataLoader, so one query costs a fixed number of statements.
 
-use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{
+    Context, ID, InputObject, Json, Object, Result, Scalar, ScalarType, SimpleObject, Value as GqlValue,
+};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::enums::{FlowStatus, FlowType, PhaseName, PhaseStatus};
-use super::{caller, orchestrator};
+use super::enums::{
+    self, FlowStatus, FlowType, LifecycleStatus, PhaseName, PhaseStatus, SixRStrategy, ValidationStatus,
+};
+use super::loaders::{
+    AgentStatsKey, AssetKey, AssetPageKey, AuditKey, ChildrenKey, DependenciesKey, DependentsKey, FlowKey, MappingsKey,
+    PhaseRunsKey, TechDebtKey, loader,
+};
 use crate::agents::{AgentSpec, REGISTRY};
-use crate::orchestrator::PhaseView;
-use crate::store::{AuditRecord, FlowRecord};
+use crate::error::AppError;
+use crate::orchestrator::{PhaseView, phase_views};
+use crate::store::{
+    AgentStatRecord, AssetFilter as StoreAssetFilter, AssetRecord, AuditRecord, DependencyRecord, FieldMappingRecord,
+    FlowRecord, TechDebtRecord,
+};
 
-pub struct Flow(pub FlowRecord);
+pub const DEFAULT_ASSET_PAGE: i32 = 50;
+
+/// A calendar date, `YYYY-MM-DD`.
+pub struct Date(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: GqlValue) -> async_graphql::InputValueResult<Self> {
+        match &value {
+            GqlValue::String(s) => Ok(Date(NaiveDate::parse_from_str(s, "%Y-%m-%d")?)),
+            _ => Err(async_graphql::InputValueError::expected_type(value)),
+        }
+    }
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
 
 #[derive(SimpleObject)]
 pub struct FlowConnectionFields {
     pub total_count: i64,
 }
 
-pub type FlowConnection = Connection<String, Flow, FlowConnectionFields, EmptyFields>;
-pub type AssetConnection = Connection<String, Asset, AssetConnectionFields, EmptyFields>;
-
 #[derive(SimpleObject)]
 pub struct AssetConnectionFields {
     pub total_count: i64,
 }
+
+pub type FlowConnection = Connection<String, Flow, FlowConnectionFields, EmptyFields>;
+pub type AssetConnection = Connection<String, Asset, AssetConnectionFields, EmptyFields>;
+
+#[derive(InputObject, Default)]
+pub struct AssetFilter {
+    /// server, database, application, network_device, storage, other.
+    pub asset_type: Option<String>,
+    /// production, staging, qa, test, development, dr.
+    pub environment: Option<String>,
+    pub validation_status: Option<ValidationStatus>,
+    /// true: only assets past end of support; false: only the others.
+    pub end_of_life: Option<bool>,
+    /// Case-insensitive part of the name, hostname, FQDN or IP.
+    pub search: Option<String>,
+}
+
+impl From<AssetFilter> for StoreAssetFilter {
+    fn from(f: AssetFilter) -> Self {
+        StoreAssetFilter {
+            asset_type: f.asset_type.map(|t| t.to_lowercase()),
+            environment: f.environment.map(|e| e.to_lowercase()),
+            validation_status: f.validation_status.map(|v| v.as_str().to_string()),
+            end_of_life: f.end_of_life,
+            search: f.search.filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+pub struct Flow(pub FlowRecord);
 
 #[Object]
 impl Flow {
@@ -51,35 +106,80 @@ impl Flow {
     }
     /// Every phase of the flow's type, in order: its latest attempt, or PENDING.
     async fn phases(&self, ctx: &Context<'_>) -> Result<Vec<Phase>> {
-        let views = orchestrator(ctx)
-            .phases(caller(ctx)?, std::slice::from_ref(&self.0))
-            .await?;
-        Ok(views.into_iter().flat_map(|(_, phases)| phases).map(Phase).collect())
+        let runs = loader(ctx)?
+            .load_one(PhaseRunsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(phase_views(&self.0, &runs).into_iter().map(Phase).collect())
     }
-    /// The flow's assets (built by the inventory phase).
-    async fn assets(&self, _first: Option<i32>, _after: Option<String>) -> AssetConnection {
-        Connection::with_additional_fields(false, false, AssetConnectionFields { total_count: 0 })
+    /// The flow's assets (built by the inventory phase), ordered by source key.
+    async fn assets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AssetFilter>,
+    ) -> Result<AssetConnection> {
+        let key = AssetPageKey {
+            flow: self.0.id,
+            filter: filter.unwrap_or_default().into(),
+            after: after.clone(),
+            limit: first.unwrap_or(DEFAULT_ASSET_PAGE).into(),
+        };
+        if !(0..=1000).contains(&key.limit) {
+            return Err(AppError::bad_input("first must be between 0 and 1000").into());
+        }
+        let page = loader(ctx)?
+            .load_one(key)
+            .await?
+            .unwrap_or_else(|| unreachable!("every key gets a page"));
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            AssetConnectionFields {
+                total_count: page.total_count,
+            },
+        );
+        connection.edges.extend(
+            page.assets
+                .into_iter()
+                .map(|a| Edge::with_additional_fields(a.source_key.clone(), Asset(a), EmptyFields)),
+        );
+        Ok(connection)
     }
-    /// The agents that serve this flow's phases.
-    async fn agents(&self) -> Vec<Agent> {
+    /// The agents that serve this flow's phases, with their tasks on this flow.
+    async fn agents(&self, ctx: &Context<'_>) -> Result<Vec<Agent>> {
+        let stats = loader(ctx)?
+            .load_one(AgentStatsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
         let phases = self.0.flow_type.phases();
-        REGISTRY
+        Ok(REGISTRY
             .iter()
             .filter(|a| a.phases.iter().any(|p| phases.contains(p)))
-            .map(|a| Agent(*a))
-            .collect()
+            .map(|a| Agent::with_stats(*a, &stats))
+            .collect())
+    }
+    /// How each source field maps onto a canonical attribute.
+    async fn field_mappings(&self, ctx: &Context<'_>) -> Result<Vec<FieldMapping>> {
+        let mappings = loader(ctx)?.load_one(MappingsKey(self.0.id)).await?.unwrap_or_default();
+        Ok(mappings.into_iter().map(FieldMapping).collect())
     }
     /// Who did what to this flow, oldest first.
     async fn audit_trail(&self, ctx: &Context<'_>) -> Result<Vec<AuditEvent>> {
-        let events = orchestrator(ctx).audit_trail(caller(ctx)?, &[self.0.id]).await?;
+        let events = loader(ctx)?.load_one(AuditKey(self.0.id)).await?.unwrap_or_default();
         Ok(events.into_iter().map(AuditEvent).collect())
     }
     async fn configuration(&self) -> Json<&Value> {
         Json(&self.0.flow_configuration.0)
     }
-    /// Phase summaries (e.g. `dataImport`: rows, columns, bad rows, detected format).
+    /// Each phase's summary, under its name (`dataImport`, `attributeMapping`, ...).
     async fn flow_state(&self) -> Json<&Value> {
         Json(&self.0.flow_state.0)
+    }
+    /// Data quality: overall and per field (set by data cleansing).
+    async fn quality_scores(&self) -> Json<&Value> {
+        Json(&self.0.quality_scores.0)
     }
     async fn client_account_id(&self) -> ID {
         ID(self.0.client_account_id.to_string())
@@ -94,12 +194,11 @@ impl Flow {
         let Some(master) = self.0.master_flow_id else {
             return Ok(None);
         };
-        let flows = orchestrator(ctx).get_flows(caller(ctx)?, &[master]).await?;
-        Ok(flows.into_iter().next().map(Flow))
+        Ok(loader(ctx)?.load_one(FlowKey(master)).await?.map(Flow))
     }
     async fn child_flows(&self, ctx: &Context<'_>) -> Result<Vec<Flow>> {
-        let flows = orchestrator(ctx).child_flows(caller(ctx)?, &[self.0.id]).await?;
-        Ok(flows.into_iter().map(Flow).collect())
+        let children = loader(ctx)?.load_one(ChildrenKey(self.0.id)).await?.unwrap_or_default();
+        Ok(children.into_iter().map(Flow).collect())
     }
     /// Bumped by every write; a write against an older version is a CONFLICT.
     async fn version(&self) -> i32 {
@@ -158,7 +257,7 @@ impl AuditEvent {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// flow_created, phase_started, phase_completed, phase_failed, flow_paused, ...
+    /// flow_created, phase_started, phase_completed, phase_failed, flow_paused, asset_validated, ...
     async fn action(&self) -> &str {
         &self.0.action
     }
@@ -173,29 +272,254 @@ impl AuditEvent {
     }
 }
 
-pub struct Agent(pub AgentSpec);
+pub struct Agent {
+    spec: AgentSpec,
+    tasks: i64,
+    successes: i64,
+    avg_ms: f64,
+}
+
+impl Agent {
+    /// The agent with its aggregates summed over `stats` (rows of every agent; only its own count).
+    pub fn with_stats(spec: AgentSpec, stats: &[AgentStatRecord]) -> Self {
+        let mine: Vec<&AgentStatRecord> = stats.iter().filter(|s| s.agent == spec.name).collect();
+        let tasks: i64 = mine.iter().map(|s| s.tasks).sum();
+        let successes = mine.iter().map(|s| s.successes).sum();
+        let total_ms: f64 = mine.iter().map(|s| s.avg_ms * s.tasks as f64).sum();
+        let avg_ms = if tasks > 0 { total_ms / tasks as f64 } else { 0.0 };
+        Agent {
+            spec,
+            tasks,
+            successes,
+            avg_ms,
+        }
+    }
+}
 
 #[Object]
 impl Agent {
     async fn name(&self) -> &str {
-        self.0.name
+        self.spec.name
     }
     async fn role(&self) -> &str {
-        self.0.role
+        self.spec.role
     }
     /// The phase the agent serves; for the flow supervisor, the first of `phases`.
     async fn phase(&self) -> PhaseName {
-        self.0.phase().into()
+        self.spec.phase().into()
     }
     /// Every phase the agent serves (all of them for the flow supervisor).
     async fn phases(&self) -> Vec<PhaseName> {
-        self.0.phases.iter().map(|p| (*p).into()).collect()
+        self.spec.phases.iter().map(|p| (*p).into()).collect()
+    }
+    /// Invocations that finished, successfully or not.
+    async fn tasks_completed(&self) -> i64 {
+        self.tasks
+    }
+    /// Share of successful invocations, 0–1 (1 before any task).
+    async fn success_rate(&self) -> f64 {
+        if self.tasks == 0 {
+            1.0
+        } else {
+            self.successes as f64 / self.tasks as f64
+        }
+    }
+    async fn avg_response_ms(&self) -> f64 {
+        self.avg_ms
     }
 }
 
-#[derive(SimpleObject)]
-pub struct Asset {
-    pub id: ID,
-    pub name: String,
-    pub asset_type: String,
+pub struct FieldMapping(pub FieldMappingRecord);
+
+#[Object]
+impl FieldMapping {
+    async fn source_field(&self) -> &str {
+        &self.0.source_field
+    }
+    /// The canonical attribute; null when the field is kept as an extra attribute.
+    async fn target_attribute(&self) -> Option<&str> {
+        self.0.target_attribute.as_deref()
+    }
+    async fn confidence(&self) -> f64 {
+        self.0.confidence
+    }
+    /// suggested, approved or rejected.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    /// field_mapping, pattern_recognition, or user (an override at the approval gate).
+    async fn agent(&self) -> &str {
+        &self.0.agent
+    }
+    async fn reasoning(&self) -> &str {
+        &self.0.reasoning
+    }
+}
+
+pub struct Asset(pub AssetRecord);
+
+#[Object]
+impl Asset {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn flow(&self, ctx: &Context<'_>) -> Result<Flow> {
+        let flow = loader(ctx)?.load_one(FlowKey(self.0.flow_id)).await?;
+        flow.map(Flow).ok_or_else(|| AppError::flow_not_found().into())
+    }
+    /// The key the asset is upserted by (its lower-case name).
+    async fn source_key(&self) -> &str {
+        &self.0.source_key
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// server, database, application, network_device, storage or other.
+    async fn asset_type(&self) -> &str {
+        &self.0.asset_type
+    }
+    async fn hostname(&self) -> Option<&str> {
+        self.0.hostname.as_deref()
+    }
+    async fn fqdn(&self) -> Option<&str> {
+        self.0.fqdn.as_deref()
+    }
+    async fn ip_address(&self) -> Option<&str> {
+        self.0.ip_address.as_deref()
+    }
+    async fn operating_system(&self) -> Option<&str> {
+        self.0.operating_system.as_deref()
+    }
+    async fn os_version(&self) -> Option<&str> {
+        self.0.os_version.as_deref()
+    }
+    async fn environment(&self) -> Option<&str> {
+        self.0.environment.as_deref()
+    }
+    async fn application(&self) -> Option<&str> {
+        self.0.application.as_deref()
+    }
+    async fn cpu_cores(&self) -> Option<i32> {
+        self.0.cpu_cores.and_then(|c| i32::try_from(c).ok())
+    }
+    async fn memory_gb(&self) -> Option<f64> {
+        self.0.memory_gb
+    }
+    async fn storage_gb(&self) -> Option<f64> {
+        self.0.storage_gb
+    }
+    async fn owner(&self) -> Option<&str> {
+        self.0.owner.as_deref()
+    }
+    async fn business_criticality(&self) -> Option<&str> {
+        self.0.business_criticality.as_deref()
+    }
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    /// Source fields with no canonical attribute, and facts the agents added.
+    async fn attributes(&self) -> Json<&Value> {
+        Json(&self.0.attributes.0)
+    }
+    /// The import rows this asset came from (more than one when duplicates were merged).
+    async fn source_rows(&self) -> &[i64] {
+        &self.0.source_rows.0
+    }
+    async fn quality_score(&self) -> Option<f64> {
+        self.0.quality_score
+    }
+    async fn validation_status(&self) -> ValidationStatus {
+        ValidationStatus::parse(&self.0.validation_status)
+    }
+    async fn validation_note(&self) -> Option<&str> {
+        self.0.validation_note.as_deref()
+    }
+    async fn six_r_strategy(&self) -> Option<SixRStrategy> {
+        let stored = self.0.six_r_strategy.as_deref()?;
+        enums::from_stored::<crate::agents::types::SixR>(stored).map(Into::into)
+    }
+    async fn six_r_rationale(&self) -> Option<&str> {
+        self.0.six_r_rationale.as_deref()
+    }
+    /// Security risk, 0–100 (set by tech-debt analysis).
+    async fn risk_score(&self) -> Option<i32> {
+        self.0.risk_score.and_then(|r| i32::try_from(r).ok())
+    }
+    /// What this asset depends on.
+    async fn dependencies(&self, ctx: &Context<'_>) -> Result<Vec<AssetDependency>> {
+        let edges = loader(ctx)?
+            .load_one(DependenciesKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(edges.into_iter().map(AssetDependency).collect())
+    }
+    /// What depends on this asset.
+    async fn dependents(&self, ctx: &Context<'_>) -> Result<Vec<AssetDependency>> {
+        let edges = loader(ctx)?
+            .load_one(DependentsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(edges.into_iter().map(AssetDependency).collect())
+    }
+    async fn tech_debt(&self, ctx: &Context<'_>) -> Result<Vec<TechDebtItem>> {
+        let items = loader(ctx)?.load_one(TechDebtKey(self.0.id)).await?.unwrap_or_default();
+        Ok(items.into_iter().map(TechDebtItem).collect())
+    }
+}
+
+pub struct AssetDependency(pub DependencyRecord);
+
+async fn load_asset(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Asset> {
+    let asset = loader(ctx)?.load_one(AssetKey(id)).await?;
+    asset
+        .map(Asset)
+        .ok_or_else(|| AppError::NotFound("asset not found".into()).into())
+}
+
+#[Object]
+impl AssetDependency {
+    /// The asset that depends.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Asset> {
+        load_asset(ctx, self.0.source_asset_id).await
+    }
+    /// The asset depended on.
+    async fn target(&self, ctx: &Context<'_>) -> Result<Asset> {
+        load_asset(ctx, self.0.target_asset_id).await
+    }
+    /// hosting, data_flow, network, service or configuration.
+    async fn dependency_type(&self) -> &str {
+        &self.0.dependency_type
+    }
+    async fn confidence(&self) -> f64 {
+        self.0.confidence
+    }
+}
+
+pub struct TechDebtItem(pub TechDebtRecord);
+
+#[Object]
+impl TechDebtItem {
+    /// operating_system, database, runtime or security.
+    async fn category(&self) -> &str {
+        &self.0.category
+    }
+    /// critical, high, medium or low.
+    async fn severity(&self) -> &str {
+        &self.0.severity
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// When all vendor support ends (or ended).
+    async fn end_of_life(&self) -> Option<Date> {
+        self.0.end_of_life.map(Date)
+    }
+    async fn lifecycle_status(&self) -> Option<LifecycleStatus> {
+        let stored = self.0.lifecycle_status.as_deref()?;
+        enums::from_stored::<crate::agents::types::LifecycleStatus>(stored).map(Into::into)
+    }
+    /// MAINSTREAM, EXTENDED or NONE.
+    async fn support_level(&self) -> Option<&str> {
+        self.0.support_level.as_deref()
+    }
 }

@@ -9,8 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::auth::Authentication;
 use crate::error::error_body;
-use crate::graphql::tag_uncoded_errors;
+use crate::graphql::{loaders, tag_uncoded_errors};
 
 fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(error_body(message, "BAD_USER_INPUT"))).into_response()
@@ -42,7 +43,13 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable GraphQL request: {err}")),
     };
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let batch = batch.data(state.keys.authenticate(authorization));
+    let authentication = state.keys.authenticate(authorization);
+    let batch = match &authentication {
+        // Loaders are per request and per caller: nothing is cached across users or tenants.
+        Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone())),
+        _ => batch,
+    };
+    let batch = batch.data(authentication);
     let mut response = state.schema.execute_batch(batch).await;
     match &mut response {
         async_graphql::BatchResponse::Single(single) => tag_uncoded_errors(single),

@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::graphql::FlowgraphSchema;
+use crate::orchestrator::MasterFlowOrchestrator;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -21,6 +22,7 @@ pub struct AppState {
     pub schema: FlowgraphSchema,
     pub keys: Arc<JwtKeys>,
     pub store: Arc<dyn Store>,
+    pub orchestrator: Arc<MasterFlowOrchestrator>,
     pub max_body_bytes: usize,
 }
 

@@ -2,25 +2,27 @@
 //! the caller's tenant and role, applies the state machine, writes audit events, and hands phases
 //! to `UnitedDiscoveryFlow`.
 
+mod execution;
+mod reads;
 pub mod state_machine;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use futures_util::FutureExt;
 use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::auth::RequestContext;
-use crate::discovery::{PhaseFailure, PhaseSuccess, UnitedDiscoveryFlow};
+use crate::discovery::UnitedDiscoveryFlow;
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::{
-    AuditRecord, FlowChange, FlowFilter, FlowPage, FlowRecord, PageRequest, PhaseRunRecord, Store, StoreError,
-    TenantScope,
+    AuditRecord, FlowChange, FlowFilter, FlowPage, FlowRecord, PageRequest, PhaseRunRecord, Store, TenantScope,
 };
-use state_machine::{check_complete, check_execute, check_pause, check_resume, latest_runs};
+use state_machine::{check_complete, check_pause, check_resume, latest_runs};
+
+pub use execution::MappingOverride;
 
 /// The raw CMDB export a discovery flow starts from.
 #[derive(Debug, Clone)]
@@ -81,6 +83,21 @@ impl From<&PhaseRunRecord> for PhaseView {
             error: run.error.clone(),
         }
     }
+}
+
+/// Every phase of the flow's type, in order: its latest run, or pending.
+pub fn phase_views(flow: &FlowRecord, runs: &[PhaseRunRecord]) -> Vec<PhaseView> {
+    let latest = latest_runs(runs);
+    flow.flow_type
+        .phases()
+        .iter()
+        .map(|phase| {
+            latest
+                .iter()
+                .find(|r| r.flow_id == flow.id && r.phase == *phase)
+                .map_or_else(|| PhaseView::pending(*phase), |r| PhaseView::from(*r))
+        })
+        .collect()
 }
 
 /// How many times a phase's final write re-reads the flow when a pause or other write raced it.
@@ -240,162 +257,8 @@ impl MasterFlowOrchestrator {
         Ok(self.store.child_flows(&scope(ctx), master_ids).await?)
     }
 
-    /// Every phase of each flow, in order, as its latest run or pending.
-    pub async fn phases(&self, ctx: &RequestContext, flows: &[FlowRecord]) -> AppResult<Vec<(Uuid, Vec<PhaseView>)>> {
-        let ids: Vec<Uuid> = flows.iter().map(|f| f.id).collect();
-        let runs = self.store.phase_runs(&scope(ctx), &ids).await?;
-        let latest = latest_runs(&runs);
-        Ok(flows
-            .iter()
-            .map(|flow| {
-                let views = flow
-                    .flow_type
-                    .phases()
-                    .iter()
-                    .map(|phase| {
-                        latest
-                            .iter()
-                            .find(|r| r.flow_id == flow.id && r.phase == *phase)
-                            .map_or_else(|| PhaseView::pending(*phase), |r| PhaseView::from(*r))
-                    })
-                    .collect();
-                (flow.id, views)
-            })
-            .collect())
-    }
-
     pub async fn audit_trail(&self, ctx: &RequestContext, flow_ids: &[Uuid]) -> AppResult<Vec<AuditRecord>> {
         Ok(self.store.audit_events(&scope(ctx), flow_ids).await?)
-    }
-
-    /// Starts a phase (the next one when `phase` is `None`) and returns it running; with `wait`,
-    /// returns when it has stopped. The phase runs on its own task either way, so a client that
-    /// goes away does not cut it short.
-    #[tracing::instrument(skip(self, ctx), fields(user = %ctx.user_id))]
-    pub async fn execute_phase(
-        self: &Arc<Self>,
-        ctx: &RequestContext,
-        flow_id: Uuid,
-        phase: Option<PhaseName>,
-        wait: bool,
-    ) -> AppResult<PhaseView> {
-        ctx.require_write()?;
-        let flow = self.get_flow(ctx, flow_id).await?;
-        let runs = self.store.phase_runs(&scope(ctx), &[flow.id]).await?;
-        let phase = check_execute(&flow, &runs, phase)?;
-        if !self.discovery.handles(phase) {
-            return Err(AppError::bad_input(format!(
-                "phase {phase} has no handler in this version of flowgraph yet"
-            )));
-        }
-        let now = Utc::now();
-        let attempt = runs
-            .iter()
-            .filter(|r| r.phase == phase)
-            .map(|r| r.attempt)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let run = PhaseRunRecord {
-            id: Uuid::now_v7(),
-            flow_id: flow.id,
-            client_account_id: flow.client_account_id,
-            engagement_id: flow.engagement_id,
-            phase,
-            status: PhaseStatus::Running,
-            attempt,
-            progress: 0,
-            requested_by: ctx.user_id,
-            created_at: now,
-            started_at: Some(now),
-            completed_at: None,
-            result: None,
-            error: None,
-        };
-        let mut started = next(&flow);
-        started.status = FlowStatus::Running;
-        started.current_phase = Some(phase);
-        let event = audit(
-            ctx,
-            &flow,
-            "phase_started",
-            json!({ "phase": phase, "attempt": attempt }),
-        );
-        self.store
-            .write_flow(&FlowChange {
-                flow: &started,
-                run: Some(&run),
-                output: None,
-                audit: Some(&event),
-            })
-            .await?;
-
-        let view = PhaseView::from(&run);
-        let this = Arc::clone(self);
-        let ctx_owned = ctx.clone();
-        let task = tokio::spawn(async move { this.run_phase(&ctx_owned, started, run).await });
-        if !wait {
-            return Ok(view);
-        }
-        match task.await {
-            Ok(result) => result,
-            Err(join) => Err(AppError::Internal(anyhow::anyhow!(
-                "phase task ended abnormally: {join}"
-            ))),
-        }
-    }
-
-    /// Runs the handler and records its outcome with the flow's new state in one transaction.
-    async fn run_phase(&self, ctx: &RequestContext, flow: FlowRecord, mut run: PhaseRunRecord) -> AppResult<PhaseView> {
-        let outcome = std::panic::AssertUnwindSafe(self.discovery.run(&scope(ctx), &flow, run.phase))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|_| Err(PhaseFailure::internal(anyhow::anyhow!("the phase handler panicked"))));
-        let finished = Utc::now();
-        run.completed_at = Some(finished);
-        let (success, action, details) = match outcome {
-            Ok(done) => {
-                run.status = PhaseStatus::Completed;
-                run.progress = 100;
-                run.result = Some(Json(done.result.clone()));
-                (Some(done), "phase_completed", json!({ "phase": run.phase }))
-            }
-            Err(failure) => {
-                if let Some(source) = &failure.internal {
-                    tracing::error!(error = ?source, phase = %run.phase, flow = %flow.id, "phase failed");
-                }
-                run.status = PhaseStatus::Failed;
-                run.error = Some(failure.message.clone());
-                (
-                    None,
-                    "phase_failed",
-                    json!({ "phase": run.phase, "error": failure.message }),
-                )
-            }
-        };
-        for _ in 0..FINISH_RETRIES {
-            // Re-read: a pause (or any other write) may have landed while the phase ran.
-            let Some(current) = self.store.get_flow(&scope(ctx), flow.id).await? else {
-                tracing::warn!(flow = %flow.id, "flow deleted while its phase ran; result dropped");
-                return Ok(PhaseView::from(&run));
-            };
-            let updated = finish_flow(&current, &run, success.as_ref());
-            let event = audit(ctx, &current, action, details.clone());
-            let change = FlowChange {
-                flow: &updated,
-                run: Some(&run),
-                output: success.as_ref().and_then(|s| s.output.as_ref()),
-                audit: Some(&event),
-            };
-            match self.store.write_flow(&change).await {
-                Ok(()) => return Ok(PhaseView::from(&run)),
-                Err(StoreError::Conflict) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(AppError::conflict(
-            "the flow kept changing while its phase finished; execute the phase again",
-        ))
     }
 
     pub async fn pause_flow(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<FlowRecord> {
@@ -462,39 +325,12 @@ impl MasterFlowOrchestrator {
                 flow: &updated,
                 run: None,
                 output: None,
+                agent_tasks: &[],
                 audit: Some(&event),
             })
             .await?;
         Ok(updated)
     }
-}
-
-/// The flow row after a phase run finished: phases completed, progress, current phase and status.
-/// A flow paused meanwhile stays paused; the last phase completing completes the flow.
-fn finish_flow(current: &FlowRecord, run: &PhaseRunRecord, success: Option<&PhaseSuccess>) -> FlowRecord {
-    let mut flow = next(current);
-    let phases = flow.flow_type.phases();
-    if run.status == PhaseStatus::Completed {
-        if !flow.phases_completed.0.contains(&run.phase) {
-            flow.phases_completed.0.push(run.phase);
-        }
-        if let (Some(success), Value::Object(state)) = (success, &mut flow.flow_state.0) {
-            state.insert(success.state_key.to_string(), success.result.clone());
-        }
-        let done = phases.iter().filter(|p| flow.phases_completed.0.contains(p)).count();
-        flow.progress_percentage = (done * 100 / phases.len()) as i32;
-        flow.current_phase = phases.iter().find(|p| !flow.phases_completed.0.contains(p)).copied();
-        if flow.current_phase.is_none() {
-            flow.status = FlowStatus::Completed;
-            flow.completed_at = Some(flow.updated_at);
-        }
-    } else {
-        flow.current_phase = Some(run.phase);
-        if flow.status == FlowStatus::Running {
-            flow.status = FlowStatus::Failed;
-        }
-    }
-    flow
 }
 
 /// Normalises the raw input into the JSON kept in `raw_data`, refusing what can't be imported.

@@ -67,7 +67,39 @@ pub trait Store: Send + Sync + 'static {
 
     async fn phase_runs(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<PhaseRunRecord>>;
     async fn audit_events(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<AuditRecord>>;
-    async fn import_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<ImportRecord>>;
+    /// The flow's imported rows in order; `limit` takes the first ones only (a sample).
+    async fn import_records(
+        &self,
+        scope: &TenantScope,
+        flow_id: Uuid,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<ImportRecord>>;
+    async fn field_mappings(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<FieldMappingRecord>>;
+    async fn cleansed_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<CleansedRecord>>;
+    async fn flow_assets(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<AssetRecord>>;
+    async fn assets_by_ids(&self, scope: &TenantScope, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>>;
+    /// One page of each flow's assets after the `after` source key, with each flow's total.
+    async fn asset_pages(
+        &self,
+        scope: &TenantScope,
+        flow_ids: &[Uuid],
+        filter: &AssetFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<AssetPages>;
+    async fn dependencies(
+        &self,
+        scope: &TenantScope,
+        asset_ids: &[Uuid],
+        direction: Direction,
+    ) -> StoreResult<Vec<DependencyRecord>>;
+    async fn tech_debt(&self, scope: &TenantScope, asset_ids: &[Uuid]) -> StoreResult<Vec<TechDebtRecord>>;
+    /// Per-agent task aggregates: per flow for `Some(flows)`, over the whole tenant for `None`.
+    async fn agent_stats(&self, scope: &TenantScope, flow_ids: Option<&[Uuid]>) -> StoreResult<Vec<AgentStatRecord>>;
+    /// Sets an asset's validation status with its audit event; `NotFound` outside the tenant.
+    async fn validate_asset(&self, scope: &TenantScope, asset: &AssetRecord, audit: &AuditRecord) -> StoreResult<()>;
+    /// Statements run outside write transactions since start (the N+1 test reads it).
+    fn read_statements(&self) -> u64;
 
     /// Runs left queued or running by a process that stopped are failed, so their flows can be
     /// retried; returns how many.

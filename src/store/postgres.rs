@@ -1,5 +1,7 @@
 //! PostgreSQL: production, and what several replicas share.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sqlx::Postgres;
@@ -9,6 +11,7 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    reads: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -21,7 +24,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            reads: Arc::default(),
+        })
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {

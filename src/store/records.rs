@@ -94,11 +94,22 @@ pub struct FlowPage {
     pub total_count: i64,
 }
 
-/// What a phase produced, written with the phase run that produced it.
+/// What a phase produced, written with the phase run that produced it. Every variant replaces
+/// the previous run's output, so running a phase twice gives the same rows.
 #[derive(Debug, Clone)]
 pub enum PhaseOutput {
-    /// Replaces the flow's imported rows (a re-run replaces, never appends).
     ImportRecords(Vec<ImportRecord>),
+    FieldMappings(Vec<FieldMappingRecord>),
+    /// Approval: each (source field, target, confidence, agent) becomes `approved`.
+    ApprovedMappings(Vec<FieldMappingRecord>),
+    CleansedRecords(Vec<CleansedRecord>),
+    /// Upserted by (flow, source key), keeping ids and validation; assets of older runs are swept.
+    Assets(Vec<AssetRecord>),
+    Dependencies(Vec<DependencyRecord>),
+    TechDebt {
+        items: Vec<TechDebtRecord>,
+        strategies: Vec<AssetStrategy>,
+    },
 }
 
 /// One unit of work on a flow: the new flow row, optionally a phase run to insert or update
@@ -108,6 +119,7 @@ pub struct FlowChange<'a> {
     pub flow: &'a FlowRecord,
     pub run: Option<&'a PhaseRunRecord>,
     pub output: Option<&'a PhaseOutput>,
+    pub agent_tasks: &'a [AgentTaskRecord],
     pub audit: Option<&'a AuditRecord>,
 }
 
@@ -150,3 +162,148 @@ macro_rules! text_column {
 }
 
 text_column!(FlowType, FlowStatus, PhaseName, PhaseStatus);
+
+/// A row of `field_mappings`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FieldMappingRecord {
+    pub flow_id: Uuid,
+    pub position: i32,
+    pub source_field: String,
+    pub target_attribute: Option<String>,
+    pub confidence: f64,
+    /// suggested, approved or rejected.
+    pub status: String,
+    pub agent: String,
+    pub reasoning: String,
+}
+
+/// A row of `cleansed_records`: `data` is the cleansed record as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CleansedRecord {
+    pub position: i32,
+    pub record_key: String,
+    pub data: Json<Value>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetRecord {
+    pub id: Uuid,
+    pub flow_id: Uuid,
+    pub client_account_id: Uuid,
+    pub engagement_id: Uuid,
+    pub source_key: String,
+    pub name: String,
+    pub asset_type: String,
+    pub hostname: Option<String>,
+    pub fqdn: Option<String>,
+    pub ip_address: Option<String>,
+    pub operating_system: Option<String>,
+    pub os_version: Option<String>,
+    pub environment: Option<String>,
+    pub application: Option<String>,
+    pub cpu_cores: Option<i64>,
+    pub memory_gb: Option<f64>,
+    pub storage_gb: Option<f64>,
+    pub owner: Option<String>,
+    pub business_criticality: Option<String>,
+    pub location: Option<String>,
+    pub depends_on: Json<Vec<String>>,
+    pub attributes: Json<Value>,
+    pub source_rows: Json<Vec<i64>>,
+    pub quality_score: Option<f64>,
+    /// pending, validated or rejected.
+    pub validation_status: String,
+    pub validation_note: Option<String>,
+    pub six_r_strategy: Option<String>,
+    pub six_r_rationale: Option<String>,
+    pub risk_score: Option<i64>,
+    pub inventory_run: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DependencyRecord {
+    pub source_asset_id: Uuid,
+    pub target_asset_id: Uuid,
+    pub dependency_type: String,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TechDebtRecord {
+    pub id: Uuid,
+    pub asset_id: Uuid,
+    pub category: String,
+    pub severity: String,
+    pub description: String,
+    pub end_of_life: Option<chrono::NaiveDate>,
+    pub lifecycle_status: Option<String>,
+    pub support_level: Option<String>,
+}
+
+/// One agent invocation, as recorded in `agent_tasks`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgentTaskRecord {
+    pub id: Uuid,
+    pub flow_id: Uuid,
+    pub agent: String,
+    pub phase: PhaseName,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: f64,
+    /// success or failure.
+    pub outcome: String,
+    pub confidence: Option<f64>,
+    pub reasoning: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Aggregates of an agent's tasks (over one flow, or every flow of the tenant).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgentStatRecord {
+    /// `None` when aggregated over every flow (the column is then absent).
+    #[sqlx(default)]
+    pub flow_id: Option<Uuid>,
+    pub agent: String,
+    pub tasks: i64,
+    pub successes: i64,
+    pub avg_ms: f64,
+}
+
+/// Which assets a listing shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AssetFilter {
+    pub asset_type: Option<String>,
+    pub environment: Option<String>,
+    pub validation_status: Option<String>,
+    /// `Some(true)`: only assets with an expired end-of-life finding; `Some(false)`: only those without.
+    pub end_of_life: Option<bool>,
+    /// Case-insensitive substring of name, hostname, FQDN or IP.
+    pub search: Option<String>,
+}
+
+/// Pages of several flows' assets, ordered by source key.
+#[derive(Debug, Clone, Default)]
+pub struct AssetPages {
+    /// Up to `limit + 1` assets per flow: one more than asked tells there is a next page.
+    pub assets: Vec<AssetRecord>,
+    pub totals: Vec<(Uuid, i64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// What the assets depend on.
+    Outgoing,
+    /// What depends on the assets.
+    Incoming,
+}
+
+/// The 6R decision and risk written onto an asset by tech-debt analysis.
+#[derive(Debug, Clone)]
+pub struct AssetStrategy {
+    pub asset_id: Uuid,
+    pub six_r_strategy: String,
+    pub six_r_rationale: String,
+    pub risk_score: i64,
+}

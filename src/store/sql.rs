@@ -11,6 +11,29 @@ macro_rules! flow_columns {
     };
 }
 
+macro_rules! asset_columns {
+    () => {
+        "id, flow_id, client_account_id, engagement_id, source_key, name, asset_type, hostname, fqdn, ip_address, \
+         operating_system, os_version, environment, application, cpu_cores, memory_gb, storage_gb, owner, \
+         business_criticality, location, depends_on, attributes, source_rows, quality_score, validation_status, \
+         validation_note, six_r_strategy, six_r_rationale, risk_score, inventory_run, created_at, updated_at"
+    };
+}
+
+/// Asset filters on $4 type, $5 environment, $6 validation status, $7 end of life, $8 search
+/// pattern (lower-case, `%`-wrapped); $9 the source key to page after.
+macro_rules! asset_filter {
+    () => {
+        " AND ($4 IS NULL OR asset_type = $4) AND ($5 IS NULL OR environment = $5) \
+         AND ($6 IS NULL OR validation_status = $6) \
+         AND ($7 IS NULL OR $7 = EXISTS (SELECT 1 FROM tech_debt_items t WHERE t.asset_id = assets.id \
+              AND t.lifecycle_status = 'EOL_EXPIRED')) \
+         AND ($8 IS NULL OR LOWER(name) LIKE $8 ESCAPE '\\' OR LOWER(COALESCE(hostname, '')) LIKE $8 ESCAPE '\\' \
+              OR LOWER(COALESCE(fqdn, '')) LIKE $8 ESCAPE '\\' OR COALESCE(ip_address, '') LIKE $8 ESCAPE '\\') \
+         AND ($9 IS NULL OR source_key > $9)"
+    };
+}
+
 macro_rules! run_columns {
     () => {
         "id, flow_id, client_account_id, engagement_id, phase, status, attempt, progress, requested_by, \
@@ -117,7 +140,7 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.read())
                 .await?;
                 Ok(flows)
             }
@@ -141,7 +164,7 @@ macro_rules! impl_sql_store {
                 .bind(filter.engagement_id)
                 .bind(page.after)
                 .bind(page.limit + 1)
-                .fetch_all(&self.pool)
+                .fetch_all(self.read())
                 .await?;
                 let has_next_page = flows.len() as i64 > page.limit;
                 flows.truncate(page.limit.max(0) as usize);
@@ -151,7 +174,7 @@ macro_rules! impl_sql_store {
                     .bind(filter.flow_type)
                     .bind(filter.status)
                     .bind(filter.engagement_id)
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.read())
                     .await?;
                 Ok($crate::store::FlowPage {
                     flows,
@@ -180,7 +203,7 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(master_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.read())
                 .await?;
                 Ok(flows)
             }
@@ -198,7 +221,7 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.read())
                 .await?;
                 Ok(raw.flatten().map(|json| json.0))
             }
@@ -243,6 +266,7 @@ macro_rules! impl_sql_store {
                 if let Some(output) = change.output {
                     Self::write_output(&mut tx, flow, output).await?;
                 }
+                Self::insert_agent_tasks(&mut tx, flow, change.agent_tasks).await?;
                 if let Some(audit) = change.audit {
                     Self::insert_audit(&mut tx, audit).await?;
                 }
@@ -270,7 +294,7 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(flow_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.read())
                 .await?;
                 Ok(runs)
             }
@@ -294,7 +318,7 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(flow_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.read())
                 .await?;
                 Ok(events)
             }
@@ -303,18 +327,257 @@ macro_rules! impl_sql_store {
                 &self,
                 scope: &$crate::store::TenantScope,
                 flow_id: uuid::Uuid,
+                limit: Option<i64>,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ImportRecord>> {
                 let records = sqlx::query_as(concat!(
                     "SELECT row_number, line_number, data FROM raw_import_records WHERE flow_id = $1 AND",
-                    tenant_2_3!(),
-                    "ORDER BY row_number"
+                    tenant_2_3!(), "ORDER BY row_number LIMIT $4"
                 ))
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(&self.pool)
+                .bind(limit.unwrap_or(i64::MAX))
+                .fetch_all(self.read())
                 .await?;
                 Ok(records)
+            }
+
+            async fn field_mappings(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_ids: &[uuid::Uuid],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::FieldMappingRecord>> {
+                if flow_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mappings = sqlx::query_as(concat!(
+                    "SELECT flow_id, position, source_field, target_attribute, confidence, status, agent, reasoning \
+                     FROM field_mappings WHERE flow_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY flow_id, position"
+                ))
+                .bind(Self::ids(flow_ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.read())
+                .await?;
+                Ok(mappings)
+            }
+
+            async fn cleansed_records(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CleansedRecord>> {
+                let records = sqlx::query_as(concat!(
+                    "SELECT position, record_key, data FROM cleansed_records WHERE flow_id = $1 AND",
+                    tenant_2_3!(), "ORDER BY position"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.read())
+                .await?;
+                Ok(records)
+            }
+
+            async fn flow_assets(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AssetRecord>> {
+                let assets = sqlx::query_as(concat!(
+                    "SELECT ", asset_columns!(), " FROM assets WHERE flow_id = $1 AND", tenant_2_3!(),
+                    "ORDER BY source_key"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.read())
+                .await?;
+                Ok(assets)
+            }
+
+            async fn assets_by_ids(
+                &self,
+                scope: &$crate::store::TenantScope,
+                ids: &[uuid::Uuid],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AssetRecord>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Assets of a deleted flow are hidden with it.
+                let assets = sqlx::query_as(concat!(
+                    "SELECT ", asset_columns!(), " FROM assets WHERE id ", $in_ids, " AND", tenant_2_3!(),
+                    "AND flow_id IN (SELECT id FROM unified_flow_states WHERE deleted_at IS NULL)"
+                ))
+                .bind(Self::ids(ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.read())
+                .await?;
+                Ok(assets)
+            }
+
+            async fn asset_pages(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_ids: &[uuid::Uuid],
+                filter: &$crate::store::AssetFilter,
+                after: Option<&str>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<$crate::store::AssetPages> {
+                if flow_ids.is_empty() {
+                    return Ok(Default::default());
+                }
+                let search = filter.search.as_ref().map(|s| {
+                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    format!("%{escaped}%")
+                });
+                // One statement for every flow's page: number each flow's rows, keep the first limit + 1.
+                let assets = sqlx::query_as(concat!(
+                    "SELECT * FROM (SELECT ", asset_columns!(),
+                    ", ROW_NUMBER() OVER (PARTITION BY flow_id ORDER BY source_key) AS page_row \
+                     FROM assets WHERE flow_id ", $in_ids, " AND", tenant_2_3!(), asset_filter!(),
+                    ") paged WHERE page_row <= $10 ORDER BY flow_id, source_key"
+                ))
+                .bind(Self::ids(flow_ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(&filter.asset_type)
+                .bind(&filter.environment)
+                .bind(&filter.validation_status)
+                .bind(filter.end_of_life)
+                .bind(&search)
+                .bind(after)
+                .bind(limit + 1)
+                .fetch_all(self.read())
+                .await?;
+                let totals = sqlx::query_as(concat!(
+                    "SELECT flow_id, COUNT(*) FROM assets WHERE flow_id ", $in_ids, " AND", tenant_2_3!(),
+                    asset_filter!(), " GROUP BY flow_id"
+                ))
+                .bind(Self::ids(flow_ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(&filter.asset_type)
+                .bind(&filter.environment)
+                .bind(&filter.validation_status)
+                .bind(filter.end_of_life)
+                .bind(&search)
+                .bind(None::<&str>)
+                .fetch_all(self.read())
+                .await?;
+                Ok($crate::store::AssetPages { assets, totals })
+            }
+
+            async fn dependencies(
+                &self,
+                scope: &$crate::store::TenantScope,
+                asset_ids: &[uuid::Uuid],
+                direction: $crate::store::Direction,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::DependencyRecord>> {
+                if asset_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let query = match direction {
+                    $crate::store::Direction::Outgoing => concat!(
+                        "SELECT source_asset_id, target_asset_id, dependency_type, confidence FROM asset_dependencies \
+                         WHERE source_asset_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY source_asset_id, target_asset_id"
+                    ),
+                    $crate::store::Direction::Incoming => concat!(
+                        "SELECT source_asset_id, target_asset_id, dependency_type, confidence FROM asset_dependencies \
+                         WHERE target_asset_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY target_asset_id, source_asset_id"
+                    ),
+                };
+                let edges = sqlx::query_as(query)
+                    .bind(Self::ids(asset_ids))
+                    .bind(scope.client_account_id)
+                    .bind(scope.engagement_id)
+                    .fetch_all(self.read())
+                    .await?;
+                Ok(edges)
+            }
+
+            async fn tech_debt(
+                &self,
+                scope: &$crate::store::TenantScope,
+                asset_ids: &[uuid::Uuid],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::TechDebtRecord>> {
+                if asset_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let items = sqlx::query_as(concat!(
+                    "SELECT id, asset_id, category, severity, description, end_of_life, lifecycle_status, support_level \
+                     FROM tech_debt_items WHERE asset_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY asset_id, id"
+                ))
+                .bind(Self::ids(asset_ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.read())
+                .await?;
+                Ok(items)
+            }
+
+            async fn agent_stats(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_ids: Option<&[uuid::Uuid]>,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AgentStatRecord>> {
+                let stats = match flow_ids {
+                    Some([]) => Vec::new(),
+                    Some(ids) => sqlx::query_as(concat!(
+                        "SELECT flow_id, agent, COUNT(*) AS tasks, \
+                         SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes, \
+                         AVG(duration_ms) AS avg_ms FROM agent_tasks WHERE flow_id ", $in_ids, " AND",
+                        tenant_2_3!(), "GROUP BY flow_id, agent"
+                    ))
+                    .bind(Self::ids(ids))
+                    .bind(scope.client_account_id)
+                    .bind(scope.engagement_id)
+                    .fetch_all(self.read())
+                    .await?,
+                    None => sqlx::query_as(
+                        "SELECT agent, COUNT(*) AS tasks, \
+                         SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes, \
+                         AVG(duration_ms) AS avg_ms FROM agent_tasks WHERE client_account_id = $1 \
+                         AND ($2 IS NULL OR engagement_id = $2) GROUP BY agent",
+                    )
+                    .bind(scope.client_account_id)
+                    .bind(scope.engagement_id)
+                    .fetch_all(self.read())
+                    .await?,
+                };
+                Ok(stats)
+            }
+
+            async fn validate_asset(
+                &self,
+                scope: &$crate::store::TenantScope,
+                asset: &$crate::store::AssetRecord,
+                audit: &$crate::store::AuditRecord,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(concat!(
+                    "UPDATE assets SET validation_status = $4, validation_note = $5, updated_at = $6 \
+                     WHERE id = $1 AND", tenant_2_3!()
+                ))
+                .bind(asset.id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(&asset.validation_status)
+                .bind(&asset.validation_note)
+                .bind(asset.updated_at)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                Self::insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            fn read_statements(&self) -> u64 {
+                self.reads.load(std::sync::atomic::Ordering::Relaxed)
             }
 
             async fn fail_interrupted_runs(
@@ -344,6 +607,42 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// The pool, counting the statement about to run on it.
+            fn read(&self) -> &sqlx::Pool<$db> {
+                self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                &self.pool
+            }
+
+            async fn insert_agent_tasks(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                flow: &$crate::store::FlowRecord,
+                tasks: &[$crate::store::AgentTaskRecord],
+            ) -> Result<(), sqlx::Error> {
+                for chunk in tasks.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO agent_tasks (id, flow_id, client_account_id, engagement_id, agent, phase, \
+                         started_at, finished_at, duration_ms, outcome, confidence, reasoning, error) ",
+                    );
+                    insert.push_values(chunk, |mut row, task| {
+                        row.push_bind(task.id)
+                            .push_bind(flow.id)
+                            .push_bind(flow.client_account_id)
+                            .push_bind(flow.engagement_id)
+                            .push_bind(&task.agent)
+                            .push_bind(task.phase)
+                            .push_bind(task.started_at)
+                            .push_bind(task.finished_at)
+                            .push_bind(task.duration_ms)
+                            .push_bind(&task.outcome)
+                            .push_bind(task.confidence)
+                            .push_bind(&task.reasoning)
+                            .push_bind(&task.error);
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             async fn insert_audit(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 audit: &$crate::store::AuditRecord,
@@ -424,6 +723,181 @@ macro_rules! impl_sql_store {
                                     .push_bind(&record.data);
                             });
                             insert.build().execute(&mut **tx).await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::FieldMappings(mappings) => {
+                        sqlx::query("DELETE FROM field_mappings WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        for chunk in mappings.chunks(500) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                                "INSERT INTO field_mappings (flow_id, client_account_id, engagement_id, position, \
+                                 source_field, target_attribute, confidence, status, agent, reasoning) ",
+                            );
+                            insert.push_values(chunk, |mut row, m| {
+                                row.push_bind(flow.id)
+                                    .push_bind(flow.client_account_id)
+                                    .push_bind(flow.engagement_id)
+                                    .push_bind(m.position)
+                                    .push_bind(&m.source_field)
+                                    .push_bind(&m.target_attribute)
+                                    .push_bind(m.confidence)
+                                    .push_bind(&m.status)
+                                    .push_bind(&m.agent)
+                                    .push_bind(&m.reasoning);
+                            });
+                            insert.build().execute(&mut **tx).await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::ApprovedMappings(mappings) => {
+                        for m in mappings {
+                            sqlx::query(
+                                "UPDATE field_mappings SET target_attribute = $3, confidence = $4, status = $5, \
+                                 agent = $6, reasoning = $7 WHERE flow_id = $1 AND source_field = $2",
+                            )
+                            .bind(flow.id)
+                            .bind(&m.source_field)
+                            .bind(&m.target_attribute)
+                            .bind(m.confidence)
+                            .bind(&m.status)
+                            .bind(&m.agent)
+                            .bind(&m.reasoning)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::CleansedRecords(records) => {
+                        sqlx::query("DELETE FROM cleansed_records WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        for chunk in records.chunks(1000) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                                "INSERT INTO cleansed_records (flow_id, client_account_id, engagement_id, position, \
+                                 record_key, data) ",
+                            );
+                            insert.push_values(chunk, |mut row, r| {
+                                row.push_bind(flow.id)
+                                    .push_bind(flow.client_account_id)
+                                    .push_bind(flow.engagement_id)
+                                    .push_bind(r.position)
+                                    .push_bind(&r.record_key)
+                                    .push_bind(&r.data);
+                            });
+                            insert.build().execute(&mut **tx).await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::Assets(assets) => {
+                        // 32 binds a row: 500 rows stay under SQLite's 32,766.
+                        for chunk in assets.chunks(500) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO assets (", asset_columns!(), ") "));
+                            insert.push_values(chunk, |mut row, a| {
+                                row.push_bind(a.id)
+                                    .push_bind(a.flow_id)
+                                    .push_bind(a.client_account_id)
+                                    .push_bind(a.engagement_id)
+                                    .push_bind(&a.source_key)
+                                    .push_bind(&a.name)
+                                    .push_bind(&a.asset_type)
+                                    .push_bind(&a.hostname)
+                                    .push_bind(&a.fqdn)
+                                    .push_bind(&a.ip_address)
+                                    .push_bind(&a.operating_system)
+                                    .push_bind(&a.os_version)
+                                    .push_bind(&a.environment)
+                                    .push_bind(&a.application)
+                                    .push_bind(a.cpu_cores)
+                                    .push_bind(a.memory_gb)
+                                    .push_bind(a.storage_gb)
+                                    .push_bind(&a.owner)
+                                    .push_bind(&a.business_criticality)
+                                    .push_bind(&a.location)
+                                    .push_bind(&a.depends_on)
+                                    .push_bind(&a.attributes)
+                                    .push_bind(&a.source_rows)
+                                    .push_bind(a.quality_score)
+                                    .push_bind(&a.validation_status)
+                                    .push_bind(&a.validation_note)
+                                    .push_bind(&a.six_r_strategy)
+                                    .push_bind(&a.six_r_rationale)
+                                    .push_bind(a.risk_score)
+                                    .push_bind(a.inventory_run)
+                                    .push_bind(a.created_at)
+                                    .push_bind(a.updated_at);
+                            });
+                            // A re-run keeps each asset's id, validation and analysis results.
+                            insert.push(
+                                " ON CONFLICT (flow_id, source_key) DO UPDATE SET name = excluded.name, \
+                                 asset_type = excluded.asset_type, hostname = excluded.hostname, fqdn = excluded.fqdn, \
+                                 ip_address = excluded.ip_address, operating_system = excluded.operating_system, \
+                                 os_version = excluded.os_version, environment = excluded.environment, \
+                                 application = excluded.application, cpu_cores = excluded.cpu_cores, \
+                                 memory_gb = excluded.memory_gb, storage_gb = excluded.storage_gb, owner = excluded.owner, \
+                                 business_criticality = excluded.business_criticality, location = excluded.location, \
+                                 depends_on = excluded.depends_on, attributes = excluded.attributes, \
+                                 source_rows = excluded.source_rows, quality_score = excluded.quality_score, \
+                                 inventory_run = excluded.inventory_run, updated_at = excluded.updated_at",
+                            );
+                            insert.build().execute(&mut **tx).await?;
+                        }
+                        if let Some(run) = assets.first().map(|a| a.inventory_run) {
+                            sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
+                                .bind(flow.id)
+                                .bind(run)
+                                .execute(&mut **tx)
+                                .await?;
+                        } else {
+                            sqlx::query("DELETE FROM assets WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::Dependencies(edges) => {
+                        sqlx::query("DELETE FROM asset_dependencies WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        for chunk in edges.chunks(1000) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                                "INSERT INTO asset_dependencies (flow_id, client_account_id, engagement_id, \
+                                 source_asset_id, target_asset_id, dependency_type, confidence) ",
+                            );
+                            insert.push_values(chunk, |mut row, e| {
+                                row.push_bind(flow.id)
+                                    .push_bind(flow.client_account_id)
+                                    .push_bind(flow.engagement_id)
+                                    .push_bind(e.source_asset_id)
+                                    .push_bind(e.target_asset_id)
+                                    .push_bind(&e.dependency_type)
+                                    .push_bind(e.confidence);
+                            });
+                            insert.build().execute(&mut **tx).await?;
+                        }
+                    }
+                    $crate::store::PhaseOutput::TechDebt { items, strategies } => {
+                        sqlx::query("DELETE FROM tech_debt_items WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        for chunk in items.chunks(1000) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                                "INSERT INTO tech_debt_items (id, flow_id, client_account_id, engagement_id, asset_id, \
+                                 category, severity, description, end_of_life, lifecycle_status, support_level) ",
+                            );
+                            insert.push_values(chunk, |mut row, t| {
+                                row.push_bind(t.id)
+                                    .push_bind(flow.id)
+                                    .push_bind(flow.client_account_id)
+                                    .push_bind(flow.engagement_id)
+                                    .push_bind(t.asset_id)
+                                    .push_bind(&t.category)
+                                    .push_bind(&t.severity)
+                                    .push_bind(&t.description)
+                                    .push_bind(t.end_of_life)
+                                    .push_bind(&t.lifecycle_status)
+                                    .push_bind(&t.support_level);
+                            });
+                            insert.build().execute(&mut **tx).await?;
+                        }
+                        for s in strategies {
+                            sqlx::query(
+                                "UPDATE assets SET six_r_strategy = $2, six_r_rationale = $3, risk_score = $4 \
+                                 WHERE id = $1 AND flow_id = $5",
+                            )
+                            .bind(s.asset_id)
+                            .bind(&s.six_r_strategy)
+                            .bind(&s.six_r_rationale)
+                            .bind(s.risk_score)
+                            .bind(flow.id)
+                            .execute(&mut **tx)
+                            .await?;
                         }
                     }
                 }

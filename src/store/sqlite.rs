@@ -1,6 +1,8 @@
 //! SQLite: the embedded default, one file created and migrated on start.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sqlx::Sqlite;
@@ -10,6 +12,7 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    reads: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
@@ -26,7 +29,10 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            reads: Arc::default(),
+        })
     }
 
     /// SQLite has one writer. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction

@@ -51,7 +51,10 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn new() -> Self {
-        Tenant { client_account_id: Uuid::new_v4(), engagement_id: Uuid::new_v4() }
+        Tenant {
+            client_account_id: Uuid::new_v4(),
+            engagement_id: Uuid::new_v4(),
+        }
     }
 }
 
@@ -85,7 +88,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         Backend::Postgres => {
             let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
             let name = format!("flowgraph_test_{}", Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("TEST_DATABASE_URL connects");
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL connects");
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut admin)
                 .await
@@ -103,7 +108,13 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let base = format!("http://{}", app.local_addr());
     let store = app.store();
     tokio::spawn(app.run());
-    Some(TestApp { base, http: reqwest::Client::new(), store, keys: JwtKeys::new(secret.as_bytes()), db })
+    Some(TestApp {
+        base,
+        http: reqwest::Client::new(),
+        store,
+        keys: JwtKeys::new(secret.as_bytes()),
+        db,
+    })
 }
 
 impl Drop for TestApp {
@@ -118,7 +129,10 @@ impl Drop for TestApp {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: do the async clean-up on a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     runtime.block_on(async {
                         if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
                             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -157,11 +171,20 @@ impl TestApp {
 
     /// POSTs a GraphQL request; returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("the server answers").json().await.expect("a JSON response")
+        request
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a JSON response")
     }
 
     /// Like `gql`, but panics on errors and returns `data`.
@@ -183,12 +206,19 @@ impl TestApp {
 
     /// A discovery flow of the sample CSV.
     pub async fn sample_flow(&self, token: &str) -> String {
-        let flow = self.create_flow(token, json!({ "flowType": "DISCOVERY", "name": "sample", "csv": SAMPLE_CSV })).await;
+        let flow = self
+            .create_flow(
+                token,
+                json!({ "flowType": "DISCOVERY", "name": "sample", "csv": SAMPLE_CSV }),
+            )
+            .await;
         flow["id"].as_str().unwrap().to_string()
     }
 }
 
 /// The `extensions.code` of the first error, or a panic that shows the response.
 pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {response:#}"))
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error: {response:#}"))
 }

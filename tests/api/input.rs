@@ -12,11 +12,20 @@ async fn malformed_requests_get_clear_errors(app: TestApp) {
     assert_eq!(error_code(&unknown_field), "BAD_USER_INPUT");
     let not_uuid = app.gql(Some(&token), "{ flow(id: \"42\") { id } }", json!({})).await;
     assert_eq!(error_code(&not_uuid), "BAD_USER_INPUT");
-    assert!(not_uuid["errors"][0]["message"].as_str().unwrap().contains("not a valid id"));
+    assert!(
+        not_uuid["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid id")
+    );
 
     let id = app.sample_flow(&token).await;
     let unknown_phase = app
-        .gql(Some(&token), "mutation($id: ID!) { executePhase(flowId: $id, phase: TELEPORT) { status } }", json!({ "id": id }))
+        .gql(
+            Some(&token),
+            "mutation($id: ID!) { executePhase(flowId: $id, phase: TELEPORT) { status } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(error_code(&unknown_phase), "BAD_USER_INPUT");
     let unhandled = app
@@ -43,12 +52,20 @@ async fn malformed_requests_get_clear_errors(app: TestApp) {
 
     let two_sources = json!({ "flowType": "DISCOVERY", "name": "x", "csv": "a\n1\n", "records": [] });
     let response = app
-        .gql(Some(&token), "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }", json!({ "i": two_sources }))
+        .gql(
+            Some(&token),
+            "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }",
+            json!({ "i": two_sources }),
+        )
         .await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     let no_source = json!({ "flowType": "DISCOVERY", "name": "x" });
     let response = app
-        .gql(Some(&token), "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }", json!({ "i": no_source }))
+        .gql(
+            Some(&token),
+            "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }",
+            json!({ "i": no_source }),
+        )
         .await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
 }
@@ -57,7 +74,9 @@ async fn malformed_requests_get_clear_errors(app: TestApp) {
 async fn broken_csv_rows_are_reported_and_good_rows_kept(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let csv = "name;env;ram\nweb01;prod;16\nweb02;prod\n\"db01;prod;32\nweb03;dev;8;extra\napp01;\"qa\";4\n";
-    let flow = app.create_flow(&token, json!({ "flowType": "DISCOVERY", "name": "broken", "csv": csv })).await;
+    let flow = app
+        .create_flow(&token, json!({ "flowType": "DISCOVERY", "name": "broken", "csv": csv }))
+        .await;
     let result = app
         .data(
             &token,
@@ -71,7 +90,12 @@ async fn broken_csv_rows_are_reported_and_good_rows_kept(app: TestApp) {
     assert_eq!(summary["delimiter"], ";");
     assert_eq!(summary["rows"], 2, "{summary:#}");
     assert_eq!(summary["badRows"], 3);
-    let lines: Vec<i64> = summary["badRowDetails"].as_array().unwrap().iter().map(|b| b["line"].as_i64().unwrap()).collect();
+    let lines: Vec<i64> = summary["badRowDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_i64().unwrap())
+        .collect();
     assert_eq!(lines, [3, 4, 5]);
     let reasons = summary["badRowDetails"].to_string();
     assert!(reasons.contains("unterminated quoted field"), "{reasons}");
@@ -81,7 +105,13 @@ async fn broken_csv_rows_are_reported_and_good_rows_kept(app: TestApp) {
 async fn empty_input_is_refused(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let create = "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }";
-    let empty_csv = app.gql(Some(&token), create, json!({ "i": { "flowType": "DISCOVERY", "name": "e", "csv": "  \n" } })).await;
+    let empty_csv = app
+        .gql(
+            Some(&token),
+            create,
+            json!({ "i": { "flowType": "DISCOVERY", "name": "e", "csv": "  \n" } }),
+        )
+        .await;
     assert_eq!(error_code(&empty_csv), "BAD_USER_INPUT");
 
     let operations = json!({
@@ -92,8 +122,17 @@ async fn empty_input_is_refused(app: TestApp) {
         .text("operations", operations.to_string())
         .text("map", json!({ "0": ["variables.file"] }).to_string())
         .part("0", reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.csv"));
-    let response: Value =
-        app.http.post(app.url("/graphql")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+    let response: Value = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert!(response["errors"][0]["message"].as_str().unwrap().contains("empty"));
 }
@@ -103,7 +142,13 @@ async fn oversized_body_is_refused(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let csv = "x".repeat(50 * 1024 * 1024);
     let body = json!({ "query": "mutation($csv: String) { createFlow(input: { flowType: DISCOVERY, name: \"big\", csv: $csv }) { id } }", "variables": { "csv": csv } });
-    let response = app.http.post(app.url("/graphql")).bearer_auth(&token).json(&body).send().await;
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await;
     // The server may answer before the client has finished sending; either way nothing was created.
     if let Ok(response) = response {
         assert_eq!(response.status(), 413);
@@ -118,18 +163,44 @@ async fn oversized_body_is_refused(app: TestApp) {
 }
 
 async fn health_ready_and_playground(app: TestApp) {
-    let ready: Value = app.http.get(app.url("/ready")).send().await.unwrap().json().await.unwrap();
+    let ready: Value = app
+        .http
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
     let page = app.http.get(app.url("/playground")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.headers().contains_key("x-request-id"));
     let html = page.text().await.unwrap();
     assert!(html.contains("/playground/assets/graphiql.min.js"));
-    let script = app.http.get(app.url("/playground/assets/graphiql.min.js")).send().await.unwrap();
+    let script = app
+        .http
+        .get(app.url("/playground/assets/graphiql.min.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(script.status(), 200);
-    assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert_eq!(app.http.get(app.url("/graphql")).send().await.unwrap().status(), 200);
-    assert_eq!(app.http.get(app.url("/playground/assets/nope.js")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        app.http
+            .get(app.url("/playground/assets/nope.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 on_both_databases!(

@@ -17,7 +17,12 @@ async fn flow(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 fn actions(flow: &Value) -> Vec<&str> {
-    flow["auditTrail"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect()
+    flow["auditTrail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
 }
 
 async fn csv_lifecycle_end_to_end(app: TestApp) {
@@ -26,12 +31,30 @@ async fn csv_lifecycle_end_to_end(app: TestApp) {
     let created = flow(&app, &token, &id).await;
     assert_eq!(created["status"], "INITIALIZED");
     assert_eq!(created["currentPhase"], "DATA_IMPORT");
-    let phases: Vec<&str> = created["phases"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let phases: Vec<&str> = created["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(
         phases,
-        ["DATA_IMPORT", "ATTRIBUTE_MAPPING", "DATA_CLEANSING", "INVENTORY", "DEPENDENCY_ANALYSIS", "TECH_DEBT_ANALYSIS"]
+        [
+            "DATA_IMPORT",
+            "ATTRIBUTE_MAPPING",
+            "DATA_CLEANSING",
+            "INVENTORY",
+            "DEPENDENCY_ANALYSIS",
+            "TECH_DEBT_ANALYSIS"
+        ]
     );
-    assert!(created["phases"].as_array().unwrap().iter().all(|p| p["status"] == "PENDING" && p["attempt"] == 0));
+    assert!(
+        created["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "PENDING" && p["attempt"] == 0)
+    );
 
     // No phase named: the next one, data_import.
     let phase = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"].clone();
@@ -46,7 +69,11 @@ async fn csv_lifecycle_end_to_end(app: TestApp) {
     assert_eq!(summary["delimiter"], ",");
     assert_eq!(summary["columns"][0], "Server Name");
 
-    let imported = app.store.import_records(&scope(&app, &token, &id).await, id.parse().unwrap()).await.unwrap();
+    let imported = app
+        .store
+        .import_records(&scope(&app, &token, &id).await, id.parse().unwrap(), None)
+        .await
+        .unwrap();
     assert_eq!(imported.len(), 31);
     assert_eq!(imported[0].row_number, 1);
     assert_eq!(imported[0].line_number, 2);
@@ -63,14 +90,28 @@ async fn csv_lifecycle_end_to_end(app: TestApp) {
     assert!(import["startedAt"].is_string() && import["completedAt"].is_string() && import["durationMs"].is_number());
 
     // Re-running the import replaces its rows: still 31, attempt 2.
-    let again = app.data(&token, EXECUTE, json!({ "id": id, "phase": "DATA_IMPORT" })).await["executePhase"].clone();
+    let again = app
+        .data(&token, EXECUTE, json!({ "id": id, "phase": "DATA_IMPORT" }))
+        .await["executePhase"]
+        .clone();
     assert_eq!(again["attempt"], 2);
-    let imported = app.store.import_records(&scope(&app, &token, &id).await, id.parse().unwrap()).await.unwrap();
+    let imported = app
+        .store
+        .import_records(&scope(&app, &token, &id).await, id.parse().unwrap(), None)
+        .await
+        .unwrap();
     assert_eq!(imported.len(), 31);
 
-    for (mutation, status) in [("pauseFlow", "PAUSED"), ("resumeFlow", "RUNNING"), ("completeFlow", "COMPLETED")] {
+    for (mutation, status) in [
+        ("pauseFlow", "PAUSED"),
+        ("resumeFlow", "RUNNING"),
+        ("completeFlow", "COMPLETED"),
+    ] {
         let query = format!("mutation($id: ID!) {{ {mutation}(flowId: $id) {{ status }} }}");
-        assert_eq!(app.data(&token, &query, json!({ "id": id })).await[mutation]["status"], status);
+        assert_eq!(
+            app.data(&token, &query, json!({ "id": id })).await[mutation]["status"],
+            status
+        );
     }
     let done = flow(&app, &token, &id).await;
     assert!(done["completedAt"].is_string());
@@ -91,7 +132,13 @@ async fn csv_lifecycle_end_to_end(app: TestApp) {
 }
 
 async fn scope(app: &TestApp, token: &str, id: &str) -> flowgraph::store::TenantScope {
-    let flow = app.data(token, "query($id: ID!) { flow(id: $id) { clientAccountId } }", json!({ "id": id })).await;
+    let flow = app
+        .data(
+            token,
+            "query($id: ID!) { flow(id: $id) { clientAccountId } }",
+            json!({ "id": id }),
+        )
+        .await;
     flowgraph::store::TenantScope {
         client_account_id: flow["flow"]["clientAccountId"].as_str().unwrap().parse().unwrap(),
         engagement_id: None,
@@ -101,13 +148,26 @@ async fn scope(app: &TestApp, token: &str, id: &str) -> flowgraph::store::Tenant
 async fn json_records_and_file_upload_import(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let records: Value = serde_json::from_str(SAMPLE_JSON).unwrap();
-    let flow = app.create_flow(&token, json!({ "flowType": "DISCOVERY", "name": "json", "records": records })).await;
+    let flow = app
+        .create_flow(
+            &token,
+            json!({ "flowType": "DISCOVERY", "name": "json", "records": records }),
+        )
+        .await;
     let id = flow["id"].as_str().unwrap();
     let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
     assert_eq!(summary["format"], "json");
     assert_eq!(summary["rows"], 20);
-    let columns: Vec<&str> = summary["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    assert!(columns.contains(&"network.ip") && columns.contains(&"network.fqdn"), "{columns:?}");
+    let columns: Vec<&str> = summary["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        columns.contains(&"network.ip") && columns.contains(&"network.fqdn"),
+        "{columns:?}"
+    );
 
     // The GraphQL multipart request spec: operations, map, then the file part.
     let operations = json!({
@@ -117,10 +177,25 @@ async fn json_records_and_file_upload_import(app: TestApp) {
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
         .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part("0", reqwest::multipart::Part::bytes(format!("\u{feff}{SAMPLE_CSV}").into_bytes()).file_name("cmdb.csv"));
-    let response: Value =
-        app.http.post(app.url("/graphql")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
-    let id = response["data"]["createFlow"]["id"].as_str().unwrap_or_else(|| panic!("{response:#}")).to_string();
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(format!("\u{feff}{SAMPLE_CSV}").into_bytes()).file_name("cmdb.csv"),
+        );
+    let response: Value = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = response["data"]["createFlow"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response:#}"))
+        .to_string();
     let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
     assert_eq!(summary["rows"], 31);
     assert_eq!(summary["encoding"], "utf-8-bom");
@@ -137,26 +212,54 @@ async fn invalid_transitions_change_nothing(app: TestApp) {
         assert_eq!(error_code(&response), code, "{response:#}");
     };
     let before = flow(&app, &token, &id).await;
-    refused(app.gql(Some(&token), &mutate("pauseFlow"), json!({ "id": id })).await, "CONFLICT");
-    refused(app.gql(Some(&token), &mutate("resumeFlow"), json!({ "id": id })).await, "CONFLICT");
-    refused(app.gql(Some(&token), &mutate("completeFlow"), json!({ "id": id })).await, "CONFLICT");
-    refused(app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "INVENTORY" })).await, "CONFLICT");
-    refused(app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "WAVE_PLANNING" })).await, "BAD_USER_INPUT");
+    refused(
+        app.gql(Some(&token), &mutate("pauseFlow"), json!({ "id": id })).await,
+        "CONFLICT",
+    );
+    refused(
+        app.gql(Some(&token), &mutate("resumeFlow"), json!({ "id": id })).await,
+        "CONFLICT",
+    );
+    refused(
+        app.gql(Some(&token), &mutate("completeFlow"), json!({ "id": id }))
+            .await,
+        "CONFLICT",
+    );
+    refused(
+        app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "INVENTORY" }))
+            .await,
+        "CONFLICT",
+    );
+    refused(
+        app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "WAVE_PLANNING" }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     assert_eq!(flow(&app, &token, &id).await, before);
 
     app.data(&token, EXECUTE, json!({ "id": id })).await;
     app.data(&token, &mutate("pauseFlow"), json!({ "id": id })).await;
     let paused = flow(&app, &token, &id).await;
     refused(app.gql(Some(&token), EXECUTE, json!({ "id": id })).await, "CONFLICT");
-    refused(app.gql(Some(&token), &mutate("pauseFlow"), json!({ "id": id })).await, "CONFLICT");
+    refused(
+        app.gql(Some(&token), &mutate("pauseFlow"), json!({ "id": id })).await,
+        "CONFLICT",
+    );
     assert_eq!(flow(&app, &token, &id).await, paused);
 
     app.data(&token, &mutate("completeFlow"), json!({ "id": id })).await;
     let completed = flow(&app, &token, &id).await;
     for name in ["pauseFlow", "resumeFlow", "completeFlow"] {
-        refused(app.gql(Some(&token), &mutate(name), json!({ "id": id })).await, "CONFLICT");
+        refused(
+            app.gql(Some(&token), &mutate(name), json!({ "id": id })).await,
+            "CONFLICT",
+        );
     }
-    refused(app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "DATA_IMPORT" })).await, "CONFLICT");
+    refused(
+        app.gql(Some(&token), EXECUTE, json!({ "id": id, "phase": "DATA_IMPORT" }))
+            .await,
+        "CONFLICT",
+    );
     assert_eq!(flow(&app, &token, &id).await, completed);
 }
 
@@ -174,7 +277,12 @@ async fn concurrent_starts_run_once(app: TestApp) {
     let responses = futures_util::future::join_all(starts).await;
     let started = responses.iter().filter(|r| r.get("errors").is_none()).count();
     assert_eq!(started, 1, "{responses:#?}");
-    assert!(responses.iter().filter(|r| r.get("errors").is_some()).all(|r| error_code(r) == "CONFLICT"));
+    assert!(
+        responses
+            .iter()
+            .filter(|r| r.get("errors").is_some())
+            .all(|r| error_code(r) == "CONFLICT")
+    );
     // Let the one run finish, then check it is the only attempt.
     for _ in 0..100 {
         let phases = flow(&app, &token, &id).await["phases"].clone();
@@ -194,7 +302,10 @@ async fn pagination_walks_every_flow_once(app: TestApp) {
     for i in 0..7 {
         let flow_type = if i % 3 == 0 { "ASSESSMENT" } else { "DISCOVERY" };
         let flow = app
-            .create_flow(&token, json!({ "flowType": flow_type, "name": format!("flow {i}"), "csv": "a,b\n1,2\n" }))
+            .create_flow(
+                &token,
+                json!({ "flowType": flow_type, "name": format!("flow {i}"), "csv": "a,b\n1,2\n" }),
+            )
             .await;
         created.push(flow["id"].as_str().unwrap().to_string());
     }
@@ -206,7 +317,13 @@ async fn pagination_walks_every_flow_once(app: TestApp) {
     loop {
         let page = app.data(&token, page_query, json!({ "after": after })).await["flows"].clone();
         assert_eq!(page["totalCount"], 7);
-        seen.extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()));
+        seen.extend(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_string()),
+        );
         pages += 1;
         if page["pageInfo"]["hasNextPage"] == false {
             break;
@@ -217,16 +334,30 @@ async fn pagination_walks_every_flow_once(app: TestApp) {
     created.reverse(); // newest first
     assert_eq!(seen, created);
 
-    let filtered = app.data(&token, page_query, json!({ "filter": { "flowType": "ASSESSMENT" } })).await;
+    let filtered = app
+        .data(&token, page_query, json!({ "filter": { "flowType": "ASSESSMENT" } }))
+        .await;
     assert_eq!(filtered["flows"]["totalCount"], 3);
-    let filtered = app.data(&token, page_query, json!({ "filter": { "status": "RUNNING" } })).await;
+    let filtered = app
+        .data(&token, page_query, json!({ "filter": { "status": "RUNNING" } }))
+        .await;
     assert_eq!(filtered["flows"]["totalCount"], 0);
-    let other = app.data(&token, page_query, json!({ "filter": { "engagementId": uuid::Uuid::new_v4() } })).await;
+    let other = app
+        .data(
+            &token,
+            page_query,
+            json!({ "filter": { "engagementId": uuid::Uuid::new_v4() } }),
+        )
+        .await;
     assert_eq!(other["flows"]["totalCount"], 0);
 
-    let too_many = app.gql(Some(&token), "{ flows(first: 1000) { totalCount } }", json!({})).await;
+    let too_many = app
+        .gql(Some(&token), "{ flows(first: 1000) { totalCount } }", json!({}))
+        .await;
     assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
-    let bad_cursor = app.gql(Some(&token), "{ flows(after: \"nonsense\") { totalCount } }", json!({})).await;
+    let bad_cursor = app
+        .gql(Some(&token), "{ flows(after: \"nonsense\") { totalCount } }", json!({}))
+        .await;
     assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
 }
 

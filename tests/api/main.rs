@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod discovery;
 mod input;
 mod lifecycle;
 mod schema;

@@ -11,10 +11,19 @@ const LIST: &str = "{ flows { totalCount edges { node { id } } } }";
 
 fn mutations() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("executePhase", "mutation($id: ID!) { executePhase(flowId: $id) { status } }"),
+        (
+            "executePhase",
+            "mutation($id: ID!) { executePhase(flowId: $id) { status } }",
+        ),
         ("pauseFlow", "mutation($id: ID!) { pauseFlow(flowId: $id) { status } }"),
-        ("resumeFlow", "mutation($id: ID!) { resumeFlow(flowId: $id) { status } }"),
-        ("completeFlow", "mutation($id: ID!) { completeFlow(flowId: $id) { status } }"),
+        (
+            "resumeFlow",
+            "mutation($id: ID!) { resumeFlow(flowId: $id) { status } }",
+        ),
+        (
+            "completeFlow",
+            "mutation($id: ID!) { completeFlow(flowId: $id) { status } }",
+        ),
         ("deleteFlow", "mutation($id: ID!) { deleteFlow(flowId: $id) }"),
     ]
 }
@@ -27,7 +36,10 @@ async fn tenants_cannot_see_or_touch_each_other(app: TestApp) {
     let missing = Uuid::now_v7().to_string();
 
     // Same account, another engagement: a token restricted to it sees nothing either.
-    let other_engagement = Tenant { client_account_id: a.client_account_id, engagement_id: Uuid::new_v4() };
+    let other_engagement = Tenant {
+        client_account_id: a.client_account_id,
+        engagement_id: Uuid::new_v4(),
+    };
     for intruder in [app.token(b, Role::Admin), app.token(other_engagement, Role::Admin)] {
         let foreign = app.gql(Some(&intruder), READ, json!({ "id": id })).await;
         let absent = app.gql(Some(&intruder), READ, json!({ "id": missing })).await;
@@ -53,27 +65,48 @@ async fn tenants_cannot_see_or_touch_each_other(app: TestApp) {
 /// viewer reads; analyst also creates and runs; admin also deletes. Refusals change nothing.
 async fn each_role_has_its_limits(app: TestApp) {
     let tenant = Tenant::new();
-    let (viewer, analyst, admin) =
-        (app.token(tenant, Role::Viewer), app.token(tenant, Role::Analyst), app.token(tenant, Role::Admin));
+    let (viewer, analyst, admin) = (
+        app.token(tenant, Role::Viewer),
+        app.token(tenant, Role::Analyst),
+        app.token(tenant, Role::Admin),
+    );
     let id = app.sample_flow(&analyst).await;
 
-    assert_eq!(app.data(&viewer, READ, json!({ "id": id })).await["flow"]["status"], "INITIALIZED");
+    assert_eq!(
+        app.data(&viewer, READ, json!({ "id": id })).await["flow"]["status"],
+        "INITIALIZED"
+    );
     let create = "mutation { createFlow(input: { flowType: DISCOVERY, name: \"v\", csv: \"a\\n1\\n\" }) { id } }";
-    assert_eq!(error_code(&app.gql(Some(&viewer), create, json!({})).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&app.gql(Some(&viewer), create, json!({})).await),
+        "FORBIDDEN"
+    );
     for (name, mutation) in mutations() {
         let response = app.gql(Some(&viewer), mutation, json!({ "id": id })).await;
         assert_eq!(error_code(&response), "FORBIDDEN", "{name}");
     }
     let delete = "mutation($id: ID!) { deleteFlow(flowId: $id) }";
-    assert_eq!(error_code(&app.gql(Some(&analyst), delete, json!({ "id": id })).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&app.gql(Some(&analyst), delete, json!({ "id": id })).await),
+        "FORBIDDEN"
+    );
     assert_eq!(app.data(&viewer, READ, json!({ "id": id })).await["flow"]["version"], 1);
 
     // Admin deletes: gone from every query, its audit trail kept in the database.
     assert_eq!(app.data(&admin, delete, json!({ "id": id })).await["deleteFlow"], true);
-    assert_eq!(error_code(&app.gql(Some(&admin), READ, json!({ "id": id })).await), "NOT_FOUND");
+    assert_eq!(
+        error_code(&app.gql(Some(&admin), READ, json!({ "id": id })).await),
+        "NOT_FOUND"
+    );
     assert_eq!(app.data(&admin, LIST, json!({})).await["flows"]["totalCount"], 0);
-    assert_eq!(error_code(&app.gql(Some(&admin), delete, json!({ "id": id })).await), "NOT_FOUND");
-    let scope = TenantScope { client_account_id: tenant.client_account_id, engagement_id: None };
+    assert_eq!(
+        error_code(&app.gql(Some(&admin), delete, json!({ "id": id })).await),
+        "NOT_FOUND"
+    );
+    let scope = TenantScope {
+        client_account_id: tenant.client_account_id,
+        engagement_id: None,
+    };
     let trail = app.store.audit_events(&scope, &[id.parse().unwrap()]).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["flow_created", "flow_deleted"]);
@@ -94,16 +127,29 @@ async fn tokens_are_required_and_checked(app: TestApp) {
             exp: chrono::Utc::now().timestamp() + 600,
         })
         .unwrap();
-    assert_eq!(error_code(&app.gql(Some(&forged), LIST, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.gql(Some(&forged), LIST, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     let genuine = app.token(tenant, Role::Viewer);
     let mut parts: Vec<String> = genuine.split('.').map(str::to_string).collect();
     parts[1] = parts[1].chars().rev().collect();
-    assert_eq!(error_code(&app.gql(Some(&parts.join(".")), LIST, json!({})).await), "UNAUTHENTICATED");
-    assert_eq!(error_code(&app.gql(Some("garbage"), LIST, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.gql(Some(&parts.join(".")), LIST, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        error_code(&app.gql(Some("garbage"), LIST, json!({})).await),
+        "UNAUTHENTICATED"
+    );
 
     // The schema itself is readable without a token (the playground's docs need it).
     let introspection = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(introspection["data"]["__schema"]["queryType"]["name"], "QueryRoot");
 }
 
-on_both_databases!(tenants_cannot_see_or_touch_each_other, each_role_has_its_limits, tokens_are_required_and_checked);
+on_both_databases!(
+    tenants_cannot_see_or_touch_each_other,
+    each_role_has_its_limits,
+    tokens_are_required_and_checked
+);

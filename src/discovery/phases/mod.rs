@@ -1,0 +1,71 @@
+//! One module per discovery phase.
+
+pub mod attribute_mapping;
+pub mod data_cleansing;
+pub mod data_import;
+pub mod dependency_analysis;
+pub mod inventory;
+pub mod tech_debt_analysis;
+
+use serde_json::Value;
+
+use super::{PhaseFailure, TaskLog};
+use crate::agents::supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
+use crate::agents::types::{AssetFacts, SourceRecord};
+use crate::store::{AssetRecord, ImportRecord};
+
+/// The flow supervisor's check of a phase's output: fatal anomalies fail the phase, warnings
+/// are returned for the phase's result.
+fn supervise(log: &mut TaskLog, input: SupervisorInput) -> Result<Vec<Anomaly>, PhaseFailure> {
+    let anomalies = log.run(&FlowSupervisor, &input)?.value;
+    if let Some(fatal) = anomalies.iter().find(|a| a.fatal) {
+        return Err(PhaseFailure::user(format!(
+            "flow_supervisor stopped the phase: {}",
+            fatal.message
+        )));
+    }
+    Ok(anomalies)
+}
+
+fn source_record(record: ImportRecord) -> SourceRecord {
+    let fields = match record.data.0 {
+        Value::Object(map) => map,
+        other => [("value".to_string(), other)].into_iter().collect(),
+    };
+    SourceRecord {
+        row_number: record.row_number,
+        line_number: record.line_number,
+        fields,
+    }
+}
+
+fn asset_facts(asset: &AssetRecord) -> AssetFacts {
+    let attributes = match &asset.attributes.0 {
+        Value::Object(map) => map.clone(),
+        _ => Default::default(),
+    };
+    AssetFacts {
+        key: asset.source_key.clone(),
+        name: asset.name.clone(),
+        asset_type: asset.asset_type.clone(),
+        hostname: asset.hostname.clone(),
+        fqdn: asset.fqdn.clone(),
+        ip_address: asset.ip_address.clone(),
+        operating_system: asset.operating_system.clone(),
+        os_version: asset.os_version.clone(),
+        environment: asset.environment.clone(),
+        application: asset.application.clone(),
+        business_criticality: asset.business_criticality.clone(),
+        depends_on: asset.depends_on.0.clone(),
+        attributes,
+    }
+}
+
+/// Counts of each value, sorted by name, as a JSON object (for phase summaries).
+fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> Value {
+    let mut counts = std::collections::BTreeMap::<&str, u64>::new();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    serde_json::to_value(counts).unwrap_or_default()
+}

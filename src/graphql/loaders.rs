@@ -1,0 +1,259 @@
+//! Batching for every nested list and reference (async-graphql's DataLoader), built per request
+//! with the caller's context, so nothing is cached across users or tenants.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Error};
+use uuid::Uuid;
+
+use super::caller;
+use crate::auth::RequestContext;
+use crate::error::AppResult;
+use crate::orchestrator::MasterFlowOrchestrator;
+use crate::store::{
+    AgentStatRecord, AssetFilter, AssetRecord, AuditRecord, DependencyRecord, Direction, FieldMappingRecord,
+    FlowRecord, PhaseRunRecord, TechDebtRecord,
+};
+
+pub struct Batcher {
+    orchestrator: Arc<MasterFlowOrchestrator>,
+    ctx: RequestContext,
+}
+
+/// Shared by the batch's requests (a batch is one HTTP request of one caller).
+pub type Loaders = Arc<DataLoader<Batcher>>;
+
+pub fn loaders(orchestrator: Arc<MasterFlowOrchestrator>, ctx: RequestContext) -> Loaders {
+    Arc::new(DataLoader::new(Batcher { orchestrator, ctx }, tokio::spawn))
+}
+
+/// The request's loaders; only an authenticated request has them.
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
+    let _ = caller(ctx)?;
+    Ok(ctx.data_unchecked::<Loaders>())
+}
+
+macro_rules! key {
+    ($($(#[$doc:meta])* $name:ident),+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub Uuid);
+    )+};
+}
+
+key!(
+    /// A flow by id.
+    FlowKey,
+    /// A flow's phase runs.
+    PhaseRunsKey,
+    /// A flow's audit events.
+    AuditKey,
+    /// A flow's child flows.
+    ChildrenKey,
+    /// A flow's field mappings.
+    MappingsKey,
+    /// A flow's per-agent task aggregates.
+    AgentStatsKey,
+    /// An asset by id.
+    AssetKey,
+    /// What an asset depends on.
+    DependenciesKey,
+    /// What depends on an asset.
+    DependentsKey,
+    /// An asset's tech-debt findings.
+    TechDebtKey
+);
+
+/// One page of one flow's assets; pages asked with the same arguments load together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AssetPageKey {
+    pub flow: Uuid,
+    pub filter: AssetFilter,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssetPage {
+    pub assets: Vec<AssetRecord>,
+    pub has_next_page: bool,
+    pub total_count: i64,
+}
+
+fn group<K: std::hash::Hash + Eq, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = HashMap::new();
+    for item in items {
+        groups.entry(key(&item)).or_default().push(item);
+    }
+    groups
+}
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
+    keys.iter().map(|k| id(*k)).collect()
+}
+
+/// Lists keyed by one id: every asked key gets an entry (empty when nothing matched).
+fn lists<K: Copy + std::hash::Hash + Eq + Into<Uuid>, V>(
+    keys: &[K],
+    mut groups: HashMap<Uuid, Vec<V>>,
+) -> HashMap<K, Vec<V>> {
+    keys.iter()
+        .map(|k| (*k, groups.remove(&(*k).into()).unwrap_or_default()))
+        .collect()
+}
+
+macro_rules! into_uuid {
+    ($($name:ident),+) => {$(
+        impl From<$name> for Uuid {
+            fn from(key: $name) -> Uuid {
+                key.0
+            }
+        }
+    )+};
+}
+
+into_uuid!(
+    PhaseRunsKey,
+    AuditKey,
+    ChildrenKey,
+    MappingsKey,
+    AgentStatsKey,
+    DependenciesKey,
+    DependentsKey,
+    TechDebtKey
+);
+
+impl Loader<FlowKey> for Batcher {
+    type Value = FlowRecord;
+    type Error = Error;
+    async fn load(&self, keys: &[FlowKey]) -> Result<HashMap<FlowKey, FlowRecord>, Error> {
+        let flows = self.orchestrator.get_flows(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(flows.into_iter().map(|f| (FlowKey(f.id), f)).collect())
+    }
+}
+
+impl Loader<PhaseRunsKey> for Batcher {
+    type Value = Vec<PhaseRunRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[PhaseRunsKey]) -> Result<HashMap<PhaseRunsKey, Self::Value>, Error> {
+        let runs = self.orchestrator.phase_runs(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(lists(keys, group(runs, |r| r.flow_id)))
+    }
+}
+
+impl Loader<AuditKey> for Batcher {
+    type Value = Vec<AuditRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[AuditKey]) -> Result<HashMap<AuditKey, Self::Value>, Error> {
+        let events = self.orchestrator.audit_trail(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(lists(keys, group(events, |e| e.flow_id)))
+    }
+}
+
+impl Loader<ChildrenKey> for Batcher {
+    type Value = Vec<FlowRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[ChildrenKey]) -> Result<HashMap<ChildrenKey, Self::Value>, Error> {
+        let children = self.orchestrator.child_flows(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(lists(keys, group(children, |f| f.master_flow_id.unwrap_or_default())))
+    }
+}
+
+impl Loader<MappingsKey> for Batcher {
+    type Value = Vec<FieldMappingRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[MappingsKey]) -> Result<HashMap<MappingsKey, Self::Value>, Error> {
+        let mappings = self.orchestrator.field_mappings(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(lists(keys, group(mappings, |m| m.flow_id)))
+    }
+}
+
+impl Loader<AgentStatsKey> for Batcher {
+    type Value = Vec<AgentStatRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[AgentStatsKey]) -> Result<HashMap<AgentStatsKey, Self::Value>, Error> {
+        let stats = self
+            .orchestrator
+            .agent_stats(&self.ctx, Some(&ids(keys, |k| k.0)))
+            .await?;
+        Ok(lists(keys, group(stats, |s| s.flow_id.unwrap_or_default())))
+    }
+}
+
+impl Loader<AssetKey> for Batcher {
+    type Value = AssetRecord;
+    type Error = Error;
+    async fn load(&self, keys: &[AssetKey]) -> Result<HashMap<AssetKey, AssetRecord>, Error> {
+        let assets = self.orchestrator.assets(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(assets.into_iter().map(|a| (AssetKey(a.id), a)).collect())
+    }
+}
+
+impl Loader<DependenciesKey> for Batcher {
+    type Value = Vec<DependencyRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[DependenciesKey]) -> Result<HashMap<DependenciesKey, Self::Value>, Error> {
+        let edges = self
+            .orchestrator
+            .dependencies(&self.ctx, &ids(keys, |k| k.0), Direction::Outgoing)
+            .await?;
+        Ok(lists(keys, group(edges, |e| e.source_asset_id)))
+    }
+}
+
+impl Loader<DependentsKey> for Batcher {
+    type Value = Vec<DependencyRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[DependentsKey]) -> Result<HashMap<DependentsKey, Self::Value>, Error> {
+        let edges = self
+            .orchestrator
+            .dependencies(&self.ctx, &ids(keys, |k| k.0), Direction::Incoming)
+            .await?;
+        Ok(lists(keys, group(edges, |e| e.target_asset_id)))
+    }
+}
+
+impl Loader<TechDebtKey> for Batcher {
+    type Value = Vec<TechDebtRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[TechDebtKey]) -> Result<HashMap<TechDebtKey, Self::Value>, Error> {
+        let items = self.orchestrator.tech_debt(&self.ctx, &ids(keys, |k| k.0)).await?;
+        Ok(lists(keys, group(items, |t| t.asset_id)))
+    }
+}
+
+impl Loader<AssetPageKey> for Batcher {
+    type Value = AssetPage;
+    type Error = Error;
+    async fn load(&self, keys: &[AssetPageKey]) -> Result<HashMap<AssetPageKey, AssetPage>, Error> {
+        // One query per distinct (filter, after, limit), covering every flow asked with them.
+        let mut results = HashMap::new();
+        let groups = group(keys.to_vec(), |k| (k.filter.clone(), k.after.clone(), k.limit));
+        for ((filter, after, limit), keys) in groups {
+            let flows: Vec<Uuid> = keys.iter().map(|k| k.flow).collect();
+            let pages = self
+                .orchestrator
+                .asset_pages(&self.ctx, &flows, &filter, after.as_deref(), limit)
+                .await?;
+            let totals: HashMap<Uuid, i64> = pages.totals.into_iter().collect();
+            let mut by_flow = group(pages.assets, |a| a.flow_id);
+            for key in keys {
+                let mut assets = by_flow.remove(&key.flow).unwrap_or_default();
+                let has_next_page = assets.len() as i64 > limit;
+                assets.truncate(limit.max(0) as usize);
+                let total_count = totals.get(&key.flow).copied().unwrap_or(0);
+                results.insert(
+                    key,
+                    AssetPage {
+                        assets,
+                        has_next_page,
+                        total_count,
+                    },
+                );
+            }
+        }
+        Ok(results)
+    }
+}
