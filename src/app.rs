@@ -12,7 +12,9 @@ use crate::config::Settings;
 use crate::domain::Role;
 use crate::graphql::build_schema;
 use crate::http::{AppState, router};
+use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
+use crate::orchestrator::worker::WorkerPool;
 use crate::store::{self, Store};
 
 /// The demo tenant the first-run token belongs to; fixed so its flows survive restarts.
@@ -23,6 +25,7 @@ pub const DEMO_USER: uuid::Uuid = uuid::uuid!("d3e00000-0000-4000-8000-000000000
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    workers: WorkerPool,
     /// Set when the secret was generated for this process: a ready token for the demo tenant.
     pub demo_token: Option<String>,
 }
@@ -32,14 +35,8 @@ impl Application {
         let store = store::connect(&settings.database_url)
             .await
             .context("opening the database")?;
-        let orchestrator = MasterFlowOrchestrator::new(store.clone());
-        let interrupted = orchestrator
-            .recover()
-            .await
-            .map_err(|e| anyhow::anyhow!("recovering interrupted runs: {e:?}"))?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "phase runs left by a stopped process were marked failed");
-        }
+        let metrics = Arc::new(Metrics::new());
+        let orchestrator = MasterFlowOrchestrator::new(store.clone(), metrics.clone());
         let (keys, demo_token) = match &settings.jwt_secret {
             Some(secret) => (JwtKeys::new(secret.expose().as_bytes()), None),
             None => {
@@ -51,16 +48,20 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
+        let workers = WorkerPool::start(orchestrator.clone(), settings.workers);
         let state = AppState {
             schema: build_schema(orchestrator.clone()),
             orchestrator,
             keys: Arc::new(keys),
             store,
+            metrics,
+            workers: settings.workers.workers,
             max_body_bytes: settings.max_body_bytes,
         };
         Ok(Application {
             listener,
             state,
+            workers,
             demo_token,
         })
     }
@@ -73,10 +74,18 @@ impl Application {
         self.state.store.clone()
     }
 
+    /// Serves until SIGTERM or SIGINT: then stops accepting, lets requests finish, and gives the
+    /// workers their grace period (see `WorkerPool::shutdown`).
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let served = axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(stop)
+            .await;
+        self.workers.shutdown().await;
+        served
     }
 }
 

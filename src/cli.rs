@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::app::{Application, demo_claims};
 use crate::auth::{Claims, JwtKeys};
-use crate::config::{DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Secret, Settings};
+use crate::config::{DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Secret, Settings, WorkerSettings};
 use crate::domain::Role;
 
 #[derive(Parser)]
@@ -45,6 +45,15 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "FLOWGRAPH_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Phase workers in this process.
+    #[arg(long, env = "FLOWGRAPH_WORKERS", default_value_t = 2)]
+    workers: usize,
+    /// Seconds a worker's claim on a run lasts without a heartbeat.
+    #[arg(long, env = "FLOWGRAPH_LEASE_SECONDS", default_value_t = 30)]
+    lease_seconds: u64,
+    /// Seconds shutdown waits for running phases before returning them to the queue.
+    #[arg(long, env = "FLOWGRAPH_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    shutdown_grace_seconds: u64,
 }
 
 #[derive(Args)]
@@ -111,6 +120,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database.database_url,
         jwt_secret: jwt_secret(),
         max_body_bytes: args.max_body_bytes,
+        workers: WorkerSettings {
+            workers: args.workers,
+            lease: std::time::Duration::from_secs(args.lease_seconds.max(3)),
+            grace: std::time::Duration::from_secs(args.shutdown_grace_seconds),
+        },
     };
     let app = Application::build(&settings).await?;
     let base = format!("http://{}", app.local_addr());

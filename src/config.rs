@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use crate::orchestrator::worker::WorkerSettings;
+
 /// A secret that never prints.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -33,6 +35,7 @@ pub struct Settings {
     /// `None`: `serve` generates a secret for this process and prints a demo token.
     pub jwt_secret: Option<Secret>,
     pub max_body_bytes: usize,
+    pub workers: WorkerSettings,
 }
 
 impl Settings {
@@ -42,6 +45,7 @@ impl Settings {
             database_url: database_url.into(),
             jwt_secret: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            workers: WorkerSettings::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod cleansing;
 pub mod dependencies;
+pub mod health;
 pub mod import_checks;
 pub mod inventory;
 pub mod lifecycle;

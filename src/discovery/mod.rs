@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::PhaseName;
-use crate::store::{AgentTaskRecord, FlowRecord, PhaseOutput, Store, TenantScope};
+use crate::store::{AgentTaskRecord, EventPayload, FlowRecord, PhaseOutput, PhaseRunRecord, Store, TenantScope};
 pub use tasks::TaskLog;
 
 /// What a phase produced: a summary (the run's `result`, also kept in the flow state under
@@ -27,16 +27,19 @@ pub struct PhaseSuccess {
     pub awaiting_approval: bool,
     /// New `qualityScores` for the flow.
     pub quality_scores: Option<Value>,
+    /// Records, assets or fields processed (for `performanceMetrics`).
+    pub items: usize,
 }
 
 impl PhaseSuccess {
-    pub fn new(state_key: &'static str, result: Value, output: PhaseOutput) -> Self {
+    pub fn new(state_key: &'static str, result: Value, output: PhaseOutput, items: usize) -> Self {
         PhaseSuccess {
             state_key,
             result,
             output: Some(output),
             awaiting_approval: false,
             quality_scores: None,
+            items,
         }
     }
 }
@@ -71,30 +74,59 @@ pub struct PhaseReport {
     pub tasks: Vec<AgentTaskRecord>,
 }
 
-/// What a handler gets: where to read, for whom, which flow; and where its agent tasks go.
+/// What a handler gets: where to read, for whom, which flow and run; where its agent tasks go.
 pub struct PhaseInput<'a> {
     pub store: &'a dyn Store,
     pub scope: &'a TenantScope,
     pub flow: &'a FlowRecord,
+    run: &'a PhaseRunRecord,
+    /// Tells the event pump that events of the flow were stored.
+    wake: &'a (dyn Fn(Uuid) + Send + Sync),
     tasks: Vec<AgentTaskRecord>,
 }
 
 impl PhaseInput<'_> {
-    /// Runs agent work on the blocking pool with its own task log, keeping the tasks it ran.
+    /// Runs agent work on the blocking pool with its own task log, keeping the tasks it ran and
+    /// storing its live events (agent started / finished, progress) as they happen.
     pub async fn compute<T: Send + 'static>(
         &mut self,
         work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
     ) -> Result<T, PhaseFailure> {
-        let flow_id = self.flow.id;
-        let (result, tasks) = tokio::task::spawn_blocking(move || {
-            let mut log = TaskLog::new(flow_id);
+        let (flow_id, phase, attempt) = (self.flow.id, self.run.phase, self.run.attempt);
+        let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let mut blocking = tokio::task::spawn_blocking(move || {
+            let mut log = TaskLog::reporting(flow_id, phase, attempt, sender);
             let result = work(&mut log);
             (result, log.into_tasks())
-        })
-        .await
-        .map_err(PhaseFailure::internal)?;
+        });
+        let joined = loop {
+            tokio::select! {
+                joined = &mut blocking => break joined,
+                Some(event) = events.recv() => self.store_events(vec![event], &mut events).await,
+            }
+        };
+        // What the work emitted after its last await here.
+        let rest: Vec<EventPayload> = std::iter::from_fn(|| events.try_recv().ok()).collect();
+        if !rest.is_empty() {
+            self.store_events(rest, &mut events).await;
+        }
+        let (result, tasks) = joined.map_err(PhaseFailure::internal)?;
         self.tasks.extend(tasks);
         result
+    }
+
+    /// Stores live events, with any others already waiting, in one write. They are progress
+    /// reports: failing to store one must not fail the phase.
+    async fn store_events(
+        &self,
+        mut batch: Vec<EventPayload>,
+        more: &mut tokio::sync::mpsc::UnboundedReceiver<EventPayload>,
+    ) {
+        batch.extend(std::iter::from_fn(|| more.try_recv().ok()));
+        match self.store.append_events(self.flow, &batch).await {
+            Ok(()) => (self.wake)(self.flow.id),
+            Err(err) => tracing::warn!(error = %err, flow = %self.flow.id, "storing progress events failed"),
+        }
     }
 
     pub fn config(&self, key: &str) -> Option<&Value> {
@@ -120,14 +152,22 @@ impl UnitedDiscoveryFlow {
         )
     }
 
-    pub async fn run(&self, scope: &TenantScope, flow: &FlowRecord, phase: PhaseName) -> PhaseReport {
+    pub async fn run(
+        &self,
+        scope: &TenantScope,
+        flow: &FlowRecord,
+        run: &PhaseRunRecord,
+        wake: &(dyn Fn(Uuid) + Send + Sync),
+    ) -> PhaseReport {
         let mut input = PhaseInput {
             store: self.store.as_ref(),
             scope,
             flow,
+            run,
+            wake,
             tasks: Vec::new(),
         };
-        let outcome = match phase {
+        let outcome = match run.phase {
             PhaseName::DataImport => phases::data_import::run(&mut input).await,
             PhaseName::AttributeMapping => phases::attribute_mapping::run(&mut input).await,
             PhaseName::DataCleansing => phases::data_cleansing::run(&mut input).await,

@@ -1,4 +1,5 @@
-//! The axum router: /graphql, /playground, /health, /ready, with request ids and tracing.
+//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, with request ids
+//! and tracing.
 
 mod graphql;
 mod health;
@@ -14,6 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::graphql::FlowgraphSchema;
+use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::store::Store;
 
@@ -23,6 +25,9 @@ pub struct AppState {
     pub keys: Arc<JwtKeys>,
     pub store: Arc<dyn Store>,
     pub orchestrator: Arc<MasterFlowOrchestrator>,
+    pub metrics: Arc<Metrics>,
+    /// Workers in this process (a gauge on /metrics).
+    pub workers: usize,
     pub max_body_bytes: usize,
 }
 
@@ -35,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/playground/assets/{file}", get(playground::asset))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

@@ -1,14 +1,17 @@
-//! Running phases: start one (`executePhase`), drive all the rest (`executeFlow`), record each
-//! outcome with the flow's new state, and release the attribute-mapping approval gate.
+//! Running phases on the durable queue. `executePhase` / `executeFlow` check the move and queue
+//! a run in one transaction, then answer (or wait for it to stop, with `wait`). Workers claim
+//! runs under a lease (see `worker.rs`) and finish them here: the outcome, the phase's output,
+//! its agent tasks, its events and (for a flow that runs on by itself) the next phase's run are
+//! written in one transaction, refused if the lease went to another worker meanwhile.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 use sqlx::types::Json;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::state_machine::{check_execute, latest_runs};
@@ -16,9 +19,11 @@ use super::{FINISH_RETRIES, MasterFlowOrchestrator, PhaseView, audit, next, scop
 use crate::agents::types::CANONICAL_ATTRIBUTES;
 use crate::auth::RequestContext;
 use crate::discovery::{PhaseFailure, PhaseReport, PhaseSuccess};
-use crate::domain::{FlowStatus, PhaseName, PhaseStatus};
+use crate::domain::{FlowStatus, PhaseName, PhaseStatus, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{FieldMappingRecord, FlowChange, FlowRecord, PhaseOutput, PhaseRunRecord, StoreError};
+use crate::store::{
+    EventPayload, FieldMappingRecord, FlowChange, FlowRecord, PhaseOutput, PhaseRunRecord, StoreError, TenantScope,
+};
 
 /// A field's mapping chosen by a person at the approval gate (`None`: keep it unmapped).
 #[derive(Debug, Clone)]
@@ -27,12 +32,44 @@ pub struct MappingOverride {
     pub target_attribute: Option<String>,
 }
 
-type PhaseTask = JoinHandle<AppResult<PhaseView>>;
+/// How often a waiting request looks at the run again when no event arrived.
+const WAIT_POLL: Duration = Duration::from_millis(500);
+
+/// A queued run of `phase`, numbered after the flow's earlier attempts.
+pub(super) fn queued_run(
+    flow: &FlowRecord,
+    runs: &[PhaseRunRecord],
+    phase: PhaseName,
+    requested_by: Uuid,
+) -> PhaseRunRecord {
+    let attempt = runs
+        .iter()
+        .filter(|r| r.phase == phase)
+        .map(|r| r.attempt)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    PhaseRunRecord {
+        id: Uuid::now_v7(),
+        flow_id: flow.id,
+        client_account_id: flow.client_account_id,
+        engagement_id: flow.engagement_id,
+        phase,
+        status: PhaseStatus::Queued,
+        attempt,
+        progress: 0,
+        requested_by,
+        created_at: Utc::now(),
+        started_at: None,
+        completed_at: None,
+        result: None,
+        error: None,
+    }
+}
 
 impl MasterFlowOrchestrator {
-    /// Starts a phase (the next one when `phase` is `None`) and returns it running; with `wait`,
-    /// returns when it has stopped. The phase runs on its own task either way, so a client that
-    /// goes away does not cut it short.
+    /// Queues a phase (the next one when `phase` is `None`) and returns it queued; with `wait`,
+    /// returns when it has stopped.
     #[tracing::instrument(skip(self, ctx), fields(user = %ctx.user_id))]
     pub async fn execute_phase(
         self: &Arc<Self>,
@@ -42,12 +79,16 @@ impl MasterFlowOrchestrator {
         wait: bool,
     ) -> AppResult<PhaseView> {
         ctx.require_write()?;
-        let (view, task) = self.start_phase(ctx, flow_id, phase).await?;
-        if wait { join(task).await } else { Ok(view) }
+        let run = self.enqueue(ctx, flow_id, phase, false).await?;
+        if wait {
+            self.wait_for_run(ctx, &run).await
+        } else {
+            Ok(PhaseView::from(&run))
+        }
     }
 
     /// Runs every remaining phase in order, stopping at the approval gate, a pause or a failure.
-    /// Without `wait`, answers once the first phase has started.
+    /// Without `wait`, answers once the first phase is queued.
     pub async fn execute_flow(
         self: &Arc<Self>,
         ctx: &RequestContext,
@@ -55,48 +96,22 @@ impl MasterFlowOrchestrator {
         wait: bool,
     ) -> AppResult<FlowRecord> {
         ctx.require_write()?;
-        let (_, first) = self.start_phase(ctx, flow_id, None).await?;
-        let this = Arc::clone(self);
-        let ctx_owned = ctx.clone();
-        let driver = tokio::spawn(async move { this.drive(&ctx_owned, flow_id, first).await });
+        self.enqueue(ctx, flow_id, None, true).await?;
         if wait {
-            driver
-                .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("flow driver ended abnormally: {e}")))??;
-        }
-        self.get_flow(ctx, flow_id).await
-    }
-
-    /// Awaits each phase, then starts the next while the flow is still running and has one.
-    async fn drive(self: &Arc<Self>, ctx: &RequestContext, flow_id: Uuid, mut task: PhaseTask) -> AppResult<()> {
-        loop {
-            let phase = join(task).await?;
-            if phase.status != PhaseStatus::Completed {
-                return Ok(());
-            }
-            let flow = self.get_flow(ctx, flow_id).await?;
-            if flow.status != FlowStatus::Running || flow.current_phase.is_none() {
-                return Ok(());
-            }
-            task = match self.start_phase(ctx, flow_id, None).await {
-                Ok((_, task)) => task,
-                // Someone else started, paused or finished the flow meanwhile: their move wins.
-                Err(AppError::Conflict(why)) => {
-                    tracing::info!(flow = %flow_id, why, "flow run stopped");
-                    return Ok(());
-                }
-                Err(other) => return Err(other),
-            };
+            self.wait_for_flow(ctx, flow_id).await
+        } else {
+            self.get_flow(ctx, flow_id).await
         }
     }
 
-    /// Validates the move, records the run as running (with its audit event) and spawns it.
-    async fn start_phase(
-        self: &Arc<Self>,
+    /// Checks the move and queues the run, with the flow marked running, in one transaction.
+    async fn enqueue(
+        &self,
         ctx: &RequestContext,
         flow_id: Uuid,
         phase: Option<PhaseName>,
-    ) -> AppResult<(PhaseView, PhaseTask)> {
+        auto_advance: bool,
+    ) -> AppResult<PhaseRunRecord> {
         let flow = self.get_flow(ctx, flow_id).await?;
         let runs = self.store.phase_runs(&scope(ctx), &[flow.id]).await?;
         let phase = check_execute(&flow, &runs, phase)?;
@@ -105,81 +120,140 @@ impl MasterFlowOrchestrator {
                 "phase {phase} has no handler in this version of flowgraph yet"
             )));
         }
-        let now = Utc::now();
-        let attempt = runs
-            .iter()
-            .filter(|r| r.phase == phase)
-            .map(|r| r.attempt)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let run = PhaseRunRecord {
-            id: Uuid::now_v7(),
-            flow_id: flow.id,
-            client_account_id: flow.client_account_id,
-            engagement_id: flow.engagement_id,
-            phase,
-            status: PhaseStatus::Running,
-            attempt,
-            progress: 0,
-            requested_by: ctx.user_id,
-            created_at: now,
-            started_at: Some(now),
-            completed_at: None,
-            result: None,
-            error: None,
-        };
-        let mut started = next(&flow);
-        started.status = FlowStatus::Running;
-        started.current_phase = Some(phase);
+        let run = queued_run(&flow, &runs, phase, ctx.user_id);
+        let mut queued = next(&flow);
+        queued.status = FlowStatus::Running;
+        queued.current_phase = Some(phase);
+        queued.auto_advance = auto_advance;
         let event = audit(
             ctx,
             &flow,
-            "phase_started",
-            json!({ "phase": phase, "attempt": attempt }),
+            "phase_queued",
+            json!({ "phase": phase, "attempt": run.attempt, "executeFlow": auto_advance }),
         );
-        self.store
-            .write_flow(&FlowChange {
-                flow: &started,
-                run: Some(&run),
-                output: None,
-                agent_tasks: &[],
-                audit: Some(&event),
-            })
-            .await?;
-        let view = PhaseView::from(&run);
-        let this = Arc::clone(self);
-        let ctx_owned = ctx.clone();
-        let task = tokio::spawn(async move { this.run_phase(&ctx_owned, started, run).await });
-        Ok((view, task))
+        let events = [EventPayload::of_run(&run, None), EventPayload::of_flow(&queued)];
+        self.write(&FlowChange {
+            run: Some(&run),
+            audit: Some(&event),
+            events: &events,
+            ..FlowChange::new(&queued)
+        })
+        .await?;
+        Ok(run)
     }
 
-    /// Runs the handler and records its outcome with the flow's new state in one transaction.
-    async fn run_phase(&self, ctx: &RequestContext, flow: FlowRecord, mut run: PhaseRunRecord) -> AppResult<PhaseView> {
-        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope(ctx), &flow, run.phase))
+    /// Waits until the run has stopped (completed, failed, or waiting for approval).
+    async fn wait_for_run(&self, ctx: &RequestContext, run: &PhaseRunRecord) -> AppResult<PhaseView> {
+        let mut events = self.events.subscribe();
+        loop {
+            let runs = self.store.phase_runs(&scope(ctx), &[run.flow_id]).await?;
+            let current = runs
+                .iter()
+                .find(|r| r.id == run.id)
+                .ok_or_else(AppError::flow_not_found)?;
+            if !current.status.is_active() {
+                return Ok(PhaseView::from(current));
+            }
+            self.until_event_for(&mut events, run.flow_id).await;
+        }
+    }
+
+    /// Waits until the flow is no longer running on its own.
+    async fn wait_for_flow(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<FlowRecord> {
+        let mut events = self.events.subscribe();
+        loop {
+            let flow = self.get_flow(ctx, flow_id).await?;
+            if flow.status != FlowStatus::Running {
+                return Ok(flow);
+            }
+            let runs = self.store.phase_runs(&scope(ctx), &[flow_id]).await?;
+            if !latest_runs(&runs).iter().any(|r| r.status.is_active()) && !flow.auto_advance {
+                return Ok(flow);
+            }
+            self.until_event_for(&mut events, flow_id).await;
+        }
+    }
+
+    /// Returns at the next event of `flow` (or after a poll interval: another replica's work may
+    /// reach us late, and a lagging receiver simply looks again).
+    async fn until_event_for(
+        &self,
+        events: &mut tokio::sync::broadcast::Receiver<Arc<crate::store::StoredEvent>>,
+        flow: Uuid,
+    ) {
+        let deadline = tokio::time::sleep(WAIT_POLL);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                received = events.recv() => match received {
+                    Ok(event) if event.flow_id == flow => return,
+                    Ok(_) => continue,
+                    Err(_) => return,
+                },
+            }
+        }
+    }
+
+    /// Runs a claimed run's phase and records its outcome. Called by a worker holding the lease.
+    pub(crate) async fn run_claimed(&self, run: PhaseRunRecord, lease_owner: &str) -> AppResult<()> {
+        let scope = TenantScope {
+            client_account_id: run.client_account_id,
+            engagement_id: Some(run.engagement_id),
+        };
+        // The phase runs on behalf of whoever queued it; their role was checked then.
+        let ctx = RequestContext {
+            user_id: run.requested_by,
+            client_account_id: run.client_account_id,
+            engagement_id: Some(run.engagement_id),
+            role: Role::Analyst,
+        };
+        let Some(flow) = self.store.get_flow(&scope, run.flow_id).await? else {
+            self.store.release_run(run.id, lease_owner).await?;
+            return Ok(());
+        };
+        let events = self.events.clone();
+        let wake = move |flow: Uuid| events.wake(flow);
+        let started = std::time::Instant::now();
+        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope, &flow, &run, &wake))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| PhaseReport {
                 outcome: Err(PhaseFailure::internal(anyhow::anyhow!("the phase handler panicked"))),
                 tasks: Vec::new(),
             });
+        self.record_outcome(&ctx, run, lease_owner, report, started.elapsed())
+            .await
+    }
+
+    async fn record_outcome(
+        &self,
+        ctx: &RequestContext,
+        mut run: PhaseRunRecord,
+        lease_owner: &str,
+        report: PhaseReport,
+        took: Duration,
+    ) -> AppResult<()> {
         run.completed_at = Some(Utc::now());
-        let (success, action, details) = match report.outcome {
-            Ok(done) if done.awaiting_approval => {
-                run.status = PhaseStatus::WaitingForApproval;
-                run.progress = 100;
-                run.result = Some(Json(done.result.clone()));
-                (Some(done), "phase_awaiting_approval", json!({ "phase": run.phase }))
-            }
+        let (success, action, details, message) = match report.outcome {
             Ok(done) => {
-                run.status = PhaseStatus::Completed;
+                run.status = if done.awaiting_approval {
+                    PhaseStatus::WaitingForApproval
+                } else {
+                    PhaseStatus::Completed
+                };
                 run.progress = 100;
                 run.result = Some(Json(done.result.clone()));
-                (Some(done), "phase_completed", json!({ "phase": run.phase }))
+                let action = if done.awaiting_approval {
+                    "phase_awaiting_approval"
+                } else {
+                    "phase_completed"
+                };
+                (Some(done), action, json!({ "phase": run.phase }), None)
             }
             Err(failure) => {
                 if let Some(source) = &failure.internal {
-                    tracing::error!(error = ?source, phase = %run.phase, flow = %flow.id, "phase failed");
+                    tracing::error!(error = ?source, phase = %run.phase, flow = %run.flow_id, "phase failed");
                 }
                 run.status = PhaseStatus::Failed;
                 run.error = Some(failure.message.clone());
@@ -187,39 +261,63 @@ impl MasterFlowOrchestrator {
                     None,
                     "phase_failed",
                     json!({ "phase": run.phase, "error": failure.message }),
+                    Some(failure.message),
                 )
             }
         };
+        self.metrics
+            .observe_phase(run.phase.as_str(), run.status.as_str(), took.as_secs_f64());
+        for task in &report.tasks {
+            self.metrics
+                .observe_agent_task(&task.agent, &task.outcome, task.duration_ms / 1000.0);
+        }
         for _ in 0..FINISH_RETRIES {
             // Re-read: a pause (or any other write) may have landed while the phase ran.
-            let Some(current) = self.store.get_flow(&scope(ctx), flow.id).await? else {
-                tracing::warn!(flow = %flow.id, "flow deleted while its phase ran; result dropped");
-                return Ok(PhaseView::from(&run));
+            let Some(current) = self.store.get_flow(&scope(ctx), run.flow_id).await? else {
+                tracing::warn!(flow = %run.flow_id, "flow deleted while its phase ran; result dropped");
+                self.store.release_run(run.id, lease_owner).await?;
+                return Ok(());
             };
-            let updated = finish_flow(&current, &run, success.as_ref());
+            let mut updated = finish_flow(&current, &run, success.as_ref());
+            record_performance(&mut updated, &run, success.as_ref(), &report.tasks, took);
+            let runs = self.store.phase_runs(&scope(ctx), &[current.id]).await?;
+            let next_run = (updated.auto_advance && updated.status == FlowStatus::Running)
+                .then_some(updated.current_phase)
+                .flatten()
+                .map(|phase| queued_run(&updated, &runs, phase, run.requested_by));
             let event = audit(ctx, &current, action, details.clone());
+            let mut events = vec![
+                EventPayload::of_run(&run, message.clone()),
+                EventPayload::of_flow(&updated),
+            ];
+            events.extend(next_run.iter().map(|r| EventPayload::of_run(r, None)));
             let change = FlowChange {
-                flow: &updated,
                 run: Some(&run),
+                lease_owner: Some(lease_owner),
+                next_run: next_run.as_ref(),
                 output: success.as_ref().and_then(|s| s.output.as_ref()),
                 agent_tasks: &report.tasks,
                 audit: Some(&event),
+                events: &events,
+                ..FlowChange::new(&updated)
             };
-            match self.store.write_flow(&change).await {
-                Ok(()) => return Ok(PhaseView::from(&run)),
+            match self.write(&change).await {
+                Ok(()) => return Ok(()),
                 Err(StoreError::Conflict) => continue,
+                Err(StoreError::LeaseLost) => {
+                    tracing::warn!(run = %run.id, "lease lost while the phase ran; another worker finishes it");
+                    return Ok(());
+                }
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(AppError::conflict(
-            "the flow kept changing while its phase finished; execute the phase again",
-        ))
+        Err(AppError::conflict("the flow kept changing while its phase finished"))
     }
 
     /// Approves the flow's field mappings (with a person's overrides), completes the waiting
-    /// attribute-mapping phase and carries on with the remaining phases in the background.
+    /// attribute-mapping phase and queues the remaining phases to run on by themselves.
     pub async fn approve_field_mappings(
-        self: &Arc<Self>,
+        &self,
         ctx: &RequestContext,
         flow_id: Uuid,
         overrides: Vec<MappingOverride>,
@@ -246,34 +344,30 @@ impl MasterFlowOrchestrator {
         if updated.status == FlowStatus::WaitingForApproval {
             updated.status = FlowStatus::Running;
         }
+        updated.auto_advance = true;
+        let next_run = (updated.status == FlowStatus::Running)
+            .then_some(updated.current_phase)
+            .flatten()
+            .map(|phase| queued_run(&updated, &runs, phase, ctx.user_id));
         let details: Vec<Value> = overrides
             .iter()
             .map(|o| json!({ "sourceField": o.source_field, "targetAttribute": o.target_attribute }))
             .collect();
         let event = audit(ctx, &flow, "field_mappings_approved", json!({ "overrides": details }));
         let output = PhaseOutput::ApprovedMappings(approved);
-        self.store
-            .write_flow(&FlowChange {
-                flow: &updated,
-                run: Some(&run),
-                output: Some(&output),
-                agent_tasks: &[],
-                audit: Some(&event),
-            })
-            .await?;
-        if updated.current_phase.is_some() {
-            // Resume: the remaining phases run in the background; clients follow the flow's status.
-            if let Err(err) = self.execute_flow(ctx, flow_id, false).await {
-                tracing::warn!(flow = %flow_id, error = ?err, "could not resume the flow after approval");
-            }
-        }
-        self.get_flow(ctx, flow_id).await
+        let mut events = vec![EventPayload::of_run(&run, None), EventPayload::of_flow(&updated)];
+        events.extend(next_run.iter().map(|r| EventPayload::of_run(r, None)));
+        self.write(&FlowChange {
+            run: Some(&run),
+            next_run: next_run.as_ref(),
+            output: Some(&output),
+            audit: Some(&event),
+            events: &events,
+            ..FlowChange::new(&updated)
+        })
+        .await?;
+        Ok(updated)
     }
-}
-
-async fn join(task: PhaseTask) -> AppResult<PhaseView> {
-    task.await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("phase task ended abnormally: {e}")))?
 }
 
 /// Every mapping approved, with the overrides applied; an override must name a source field of
@@ -356,4 +450,33 @@ fn finish_flow(current: &FlowRecord, run: &PhaseRunRecord, success: Option<&Phas
         }
     }
     flow
+}
+
+/// `performanceMetrics[phase]`: duration, items per second, and each agent's latency.
+fn record_performance(
+    flow: &mut FlowRecord,
+    run: &PhaseRunRecord,
+    success: Option<&PhaseSuccess>,
+    tasks: &[crate::store::AgentTaskRecord],
+    took: Duration,
+) {
+    let items = success.map_or(0, |s| s.items);
+    let seconds = took.as_secs_f64();
+    let agents: serde_json::Map<String, Value> = tasks
+        .iter()
+        .map(|t| (t.agent.clone(), json!((t.duration_ms * 1000.0).round() / 1000.0)))
+        .collect();
+    let figures = json!({
+        "durationMs": (seconds * 1000.0).round(),
+        "items": items,
+        "itemsPerSecond": if seconds > 0.0 { (items as f64 / seconds).round() } else { 0.0 },
+        "attempt": run.attempt,
+        "agentMs": agents,
+    });
+    if !flow.performance_metrics.0.is_object() {
+        flow.performance_metrics = Json(json!({}));
+    }
+    if let Value::Object(metrics) = &mut flow.performance_metrics.0 {
+        metrics.insert(run.phase.as_str().to_string(), figures);
+    }
 }

@@ -2,9 +2,11 @@
 //! the caller's tenant and role, applies the state machine, writes audit events, and hands phases
 //! to `UnitedDiscoveryFlow`.
 
+pub mod events;
 mod execution;
 mod reads;
 pub mod state_machine;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -17,11 +19,14 @@ use crate::auth::RequestContext;
 use crate::discovery::UnitedDiscoveryFlow;
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
 use crate::store::{
-    AuditRecord, FlowChange, FlowFilter, FlowPage, FlowRecord, PageRequest, PhaseRunRecord, Store, TenantScope,
+    AuditRecord, EventPayload, FlowChange, FlowFilter, FlowPage, FlowRecord, PageRequest, PhaseRunRecord, Store,
+    TenantScope,
 };
 use state_machine::{check_complete, check_pause, check_resume, latest_runs};
 
+pub use events::EventBus;
 pub use execution::MappingOverride;
 
 /// The raw CMDB export a discovery flow starts from.
@@ -107,6 +112,8 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 pub struct MasterFlowOrchestrator {
     store: Arc<dyn Store>,
     discovery: UnitedDiscoveryFlow,
+    pub events: Arc<EventBus>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub fn scope(ctx: &RequestContext) -> TenantScope {
@@ -138,20 +145,25 @@ fn next(flow: &FlowRecord) -> FlowRecord {
 }
 
 impl MasterFlowOrchestrator {
-    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+    /// Starts the event pump; workers are started separately (`worker::WorkerPool`).
+    pub fn new(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(MasterFlowOrchestrator {
             discovery: UnitedDiscoveryFlow::new(store.clone()),
+            events: EventBus::start(store.clone()),
+            metrics,
             store,
         })
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// Writes a change and wakes this process's event pump for it.
+    async fn write(&self, change: &FlowChange<'_>) -> Result<(), crate::store::StoreError> {
+        self.store.write_flow(change).await?;
+        self.events.wake(change.flow.id);
+        Ok(())
     }
 
-    /// Fails the runs a stopped process left behind, so their flows can be executed again.
-    pub async fn recover(&self) -> AppResult<u64> {
-        Ok(self.store.fail_interrupted_runs(Utc::now()).await?)
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     #[tracing::instrument(skip_all, fields(flow_type = %input.flow_type))]
@@ -207,6 +219,7 @@ impl MasterFlowOrchestrator {
             data_import_id: None,
             performance_metrics: Json(json!({})),
             quality_scores: Json(json!({})),
+            auto_advance: false,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -225,6 +238,7 @@ impl MasterFlowOrchestrator {
             json!({ "name": flow.name, "flowType": flow.flow_type, "source": source }),
         );
         self.store.insert_flow(&flow, raw_data.as_ref(), &event).await?;
+        self.events.wake(flow.id);
         Ok(flow)
     }
 
@@ -271,6 +285,8 @@ impl MasterFlowOrchestrator {
         .await
     }
 
+    /// Resumes a paused flow; one that was running on by itself queues its next phase (unless
+    /// one is already queued from before the pause).
     pub async fn resume_flow(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<FlowRecord> {
         self.transition(ctx, flow_id, "flow_resumed", |flow, _| {
             check_resume(flow)?;
@@ -320,15 +336,22 @@ impl MasterFlowOrchestrator {
         let runs = self.store.phase_runs(&scope(ctx), &[flow.id]).await?;
         let updated = change(&flow, &runs)?;
         let event = audit(ctx, &flow, action, json!({ "from": flow.status, "to": updated.status }));
-        self.store
-            .write_flow(&FlowChange {
-                flow: &updated,
-                run: None,
-                output: None,
-                agent_tasks: &[],
-                audit: Some(&event),
-            })
-            .await?;
+        // A flow resumed while running on by itself, with nothing queued, queues its next phase.
+        let idle = !latest_runs(&runs).iter().any(|r| r.status.is_active());
+        let next_run =
+            (updated.status == FlowStatus::Running && updated.deleted_at.is_none() && updated.auto_advance && idle)
+                .then_some(updated.current_phase)
+                .flatten()
+                .map(|phase| execution::queued_run(&updated, &runs, phase, ctx.user_id));
+        let mut events = vec![EventPayload::of_flow(&updated)];
+        events.extend(next_run.iter().map(|r| EventPayload::of_run(r, None)));
+        self.write(&FlowChange {
+            next_run: next_run.as_ref(),
+            audit: Some(&event),
+            events: &events,
+            ..FlowChange::new(&updated)
+        })
+        .await?;
         Ok(updated)
     }
 }

@@ -144,6 +144,7 @@ mod tests {
             data_import_id: None,
             performance_metrics: Json(serde_json::json!({})),
             quality_scores: Json(serde_json::json!({})),
+            auto_advance: false,
             version: 1,
             created_at: now,
             updated_at: now,

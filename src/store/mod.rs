@@ -25,6 +25,9 @@ pub enum StoreError {
     Conflict,
     #[error("row not found")]
     NotFound,
+    /// A worker's lease on a run was taken over by another worker.
+    #[error("the run's lease was lost")]
+    LeaseLost,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -101,9 +104,30 @@ pub trait Store: Send + Sync + 'static {
     /// Statements run outside write transactions since start (the N+1 test reads it).
     fn read_statements(&self) -> u64;
 
-    /// Runs left queued or running by a process that stopped are failed, so their flows can be
-    /// retried; returns how many.
-    async fn fail_interrupted_runs(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Claims the oldest queued run (or a running one whose lease expired) of a flow that is not
+    /// paused, marks it running under `owner`'s lease, and records the phase event.
+    async fn claim_run(
+        &self,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedRun>>;
+    /// Extends the lease; `false` when `owner` no longer holds it.
+    async fn heartbeat(&self, run_id: Uuid, owner: &str, lease_until: DateTime<Utc>) -> StoreResult<bool>;
+    /// Gives a run back to the queue (a worker shutting down before it finished).
+    async fn release_run(&self, run_id: Uuid, owner: &str) -> StoreResult<()>;
+    /// Runs queued and running, for metrics.
+    async fn queue_depth(&self) -> StoreResult<(i64, i64)>;
+    /// Appends events to a flow's log (progress steps, agent tasks).
+    async fn append_events(&self, flow: &FlowRecord, events: &[EventPayload]) -> StoreResult<()>;
+    /// A flow's events after `after`, in order (system-wide: the event pump; subscribers filter
+    /// on the tenant carried by each event).
+    async fn events_after(&self, flow_id: Uuid, after: i64, limit: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// The latest sequence of every flow with events since `since` (catching up lost wake-ups).
+    async fn event_heads(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, i64)>>;
+    /// A channel of flow ids whose events other processes wrote (PostgreSQL LISTEN/NOTIFY);
+    /// `None` where only this process writes (SQLite).
+    fn event_wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Uuid>>;
 }
 
 impl dyn Store {

@@ -27,6 +27,8 @@ pub struct FlowRecord {
     pub data_import_id: Option<Uuid>,
     pub performance_metrics: Json<Value>,
     pub quality_scores: Json<Value>,
+    /// Set by executeFlow: each finished phase queues the next.
+    pub auto_advance: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -117,10 +119,130 @@ pub enum PhaseOutput {
 #[derive(Debug)]
 pub struct FlowChange<'a> {
     pub flow: &'a FlowRecord,
+    /// A run to insert, or to update when it exists.
     pub run: Option<&'a PhaseRunRecord>,
+    /// When set, `run` is finished by the worker holding this lease: if another worker has
+    /// reclaimed it meanwhile, the write is refused (`StoreError::LeaseLost`).
+    pub lease_owner: Option<&'a str>,
+    /// The next phase's run, queued in the same transaction (a flow that runs on by itself).
+    pub next_run: Option<&'a PhaseRunRecord>,
     pub output: Option<&'a PhaseOutput>,
     pub agent_tasks: &'a [AgentTaskRecord],
     pub audit: Option<&'a AuditRecord>,
+    /// Appended to the flow's event log with the next sequence numbers.
+    pub events: &'a [EventPayload],
+}
+
+impl<'a> FlowChange<'a> {
+    /// Just the flow row; set the other fields with struct update syntax.
+    pub fn new(flow: &'a FlowRecord) -> Self {
+        FlowChange {
+            flow,
+            run: None,
+            lease_owner: None,
+            next_run: None,
+            output: None,
+            agent_tasks: &[],
+            audit: None,
+            events: &[],
+        }
+    }
+}
+
+/// What happened to a flow, as stored in `flow_events` and sent to subscribers. Events carry
+/// ids and figures, never tenant data beyond the flow they belong to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventPayload {
+    Flow {
+        status: FlowStatus,
+        current_phase: Option<PhaseName>,
+        progress_percentage: i32,
+    },
+    Phase {
+        phase: PhaseName,
+        status: PhaseStatus,
+        progress: i32,
+        attempt: i32,
+        message: Option<String>,
+    },
+    Agent {
+        agent: String,
+        phase: PhaseName,
+        running: bool,
+        success: Option<bool>,
+        duration_ms: Option<f64>,
+    },
+}
+
+impl EventPayload {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventPayload::Flow { .. } => "flow",
+            EventPayload::Phase { .. } => "phase",
+            EventPayload::Agent { .. } => "agent",
+        }
+    }
+
+    pub fn of_flow(flow: &FlowRecord) -> Self {
+        EventPayload::Flow {
+            status: flow.status,
+            current_phase: flow.current_phase,
+            progress_percentage: flow.progress_percentage,
+        }
+    }
+
+    pub fn of_run(run: &PhaseRunRecord, message: Option<String>) -> Self {
+        EventPayload::Phase {
+            phase: run.phase,
+            status: run.status,
+            progress: run.progress,
+            attempt: run.attempt,
+            message,
+        }
+    }
+}
+
+/// A stored event: its flow, tenant and per-flow sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub flow_id: Uuid,
+    pub sequence: i64,
+    pub client_account_id: Uuid,
+    pub engagement_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub payload: EventPayload,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub flow_id: Uuid,
+    pub sequence: i64,
+    pub client_account_id: Uuid,
+    pub engagement_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub payload: Json<Value>,
+}
+
+impl EventRow {
+    /// `None` for a payload this version does not know (written by a newer replica).
+    pub fn into_event(self) -> Option<StoredEvent> {
+        Some(StoredEvent {
+            flow_id: self.flow_id,
+            sequence: self.sequence,
+            client_account_id: self.client_account_id,
+            engagement_id: self.engagement_id,
+            created_at: self.created_at,
+            payload: serde_json::from_value(self.payload.0).ok()?,
+        })
+    }
+}
+
+/// A run claimed by a worker, and whether it was taken over from a worker whose lease expired.
+#[derive(Debug, Clone)]
+pub struct ClaimedRun {
+    pub run: PhaseRunRecord,
+    pub reclaimed: bool,
 }
 
 /// Stores the domain's names as text columns, on either database.

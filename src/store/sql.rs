@@ -6,7 +6,7 @@ macro_rules! flow_columns {
     () => {
         "id, flow_id, flow_type, master_flow_id, client_account_id, engagement_id, user_id, name, \
          status, current_phase, flow_configuration, flow_state, phases_completed, progress_percentage, \
-         data_import_id, performance_metrics, quality_scores, version, created_at, updated_at, \
+         data_import_id, performance_metrics, quality_scores, auto_advance, version, created_at, updated_at, \
          completed_at, deleted_at"
     };
 }
@@ -59,7 +59,7 @@ macro_rules! list_filter {
 }
 
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, backend = $backend:literal, in_ids = $in_ids:literal) => {
+    ($store:ty, $db:ty, backend = $backend:literal, in_ids = $in_ids:literal, claim_lock = $claim_lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -88,7 +88,7 @@ macro_rules! impl_sql_store {
                     "INSERT INTO unified_flow_states (",
                     flow_columns!(),
                     ", raw_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                     $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+                     $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
                 ))
                 .bind(flow.id)
                 .bind(&flow.flow_id)
@@ -107,6 +107,7 @@ macro_rules! impl_sql_store {
                 .bind(flow.data_import_id)
                 .bind(&flow.performance_metrics)
                 .bind(&flow.quality_scores)
+                .bind(flow.auto_advance)
                 .bind(flow.version)
                 .bind(flow.created_at)
                 .bind(flow.updated_at)
@@ -116,6 +117,7 @@ macro_rules! impl_sql_store {
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_audit(&mut tx, audit).await?;
+                Self::insert_events(&mut tx, flow, &[$crate::store::EventPayload::of_flow(flow)]).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -234,7 +236,7 @@ macro_rules! impl_sql_store {
                     "UPDATE unified_flow_states SET status = $1, current_phase = $2, flow_configuration = $3, \
                      flow_state = $4, phases_completed = $5, progress_percentage = $6, data_import_id = $7, \
                      performance_metrics = $8, quality_scores = $9, version = $10, updated_at = $11, \
-                     completed_at = $12, deleted_at = $13 \
+                     completed_at = $12, deleted_at = $13, auto_advance = $17 \
                      WHERE id = $14 AND client_account_id = $15 AND version = $16 AND deleted_at IS NULL",
                 )
                 .bind(flow.status)
@@ -253,15 +255,19 @@ macro_rules! impl_sql_store {
                 .bind(flow.id)
                 .bind(flow.client_account_id)
                 .bind(flow.version - 1)
+                .bind(flow.auto_advance)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() != 1 {
                     return Err($crate::store::StoreError::Conflict);
                 }
-                if let Some(run) = change.run {
-                    Self::upsert_run(&mut tx, run)
-                        .await
-                        .map_err(Self::unique_is_conflict)?;
+                match (change.run, change.lease_owner) {
+                    (Some(run), Some(owner)) => Self::finish_leased_run(&mut tx, run, owner).await?,
+                    (Some(run), None) => Self::upsert_run(&mut tx, run).await.map_err(Self::unique_is_conflict)?,
+                    (None, _) => {}
+                }
+                if let Some(next) = change.next_run {
+                    Self::upsert_run(&mut tx, next).await.map_err(Self::unique_is_conflict)?;
                 }
                 if let Some(output) = change.output {
                     Self::write_output(&mut tx, flow, output).await?;
@@ -270,8 +276,144 @@ macro_rules! impl_sql_store {
                 if let Some(audit) = change.audit {
                     Self::insert_audit(&mut tx, audit).await?;
                 }
+                Self::insert_events(&mut tx, flow, change.events).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn claim_run(
+                &self,
+                owner: &str,
+                lease_until: chrono::DateTime<chrono::Utc>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ClaimedRun>> {
+                let mut tx = self.begin_write().await?;
+                // Oldest first; a running run whose lease expired belongs to a worker that died.
+                let candidate: Option<(uuid::Uuid, String)> = sqlx::query_as(concat!(
+                    "SELECT r.id, r.status FROM flow_phase_runs r JOIN unified_flow_states f ON f.id = r.flow_id \
+                     WHERE (r.status = 'queued' OR (r.status = 'running' AND r.lease_expires_at < $1)) \
+                     AND f.deleted_at IS NULL AND f.status <> 'paused' \
+                     ORDER BY r.created_at LIMIT 1",
+                    $claim_lock
+                ))
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((id, was)) = candidate else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let run: $crate::store::PhaseRunRecord = sqlx::query_as(concat!(
+                    "UPDATE flow_phase_runs SET status = 'running', progress = 0, started_at = $2, \
+                     lease_owner = $3, lease_expires_at = $4 WHERE id = $1 RETURNING ",
+                    run_columns!()
+                ))
+                .bind(id)
+                .bind(now)
+                .bind(owner)
+                .bind(lease_until)
+                .fetch_one(&mut *tx)
+                .await?;
+                let flow: $crate::store::FlowRecord = sqlx::query_as(concat!(
+                    "SELECT ", flow_columns!(), " FROM unified_flow_states WHERE id = $1"
+                ))
+                .bind(run.flow_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let event = $crate::store::EventPayload::of_run(&run, None);
+                Self::insert_events(&mut tx, &flow, std::slice::from_ref(&event)).await?;
+                tx.commit().await?;
+                Ok(Some($crate::store::ClaimedRun { run, reclaimed: was == "running" }))
+            }
+
+            async fn heartbeat(
+                &self,
+                run_id: uuid::Uuid,
+                owner: &str,
+                lease_until: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                let updated = sqlx::query(
+                    "UPDATE flow_phase_runs SET lease_expires_at = $3 \
+                     WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                )
+                .bind(run_id)
+                .bind(owner)
+                .bind(lease_until)
+                .execute(&self.pool)
+                .await?;
+                Ok(updated.rows_affected() == 1)
+            }
+
+            async fn release_run(&self, run_id: uuid::Uuid, owner: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE flow_phase_runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL \
+                     WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                )
+                .bind(run_id)
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn queue_depth(&self) -> $crate::store::StoreResult<(i64, i64)> {
+                let (queued, running): (i64, i64) = sqlx::query_as(
+                    "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) \
+                     FROM flow_phase_runs WHERE status IN ('queued', 'running')",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((queued, running))
+            }
+
+            async fn append_events(
+                &self,
+                flow: &$crate::store::FlowRecord,
+                events: &[$crate::store::EventPayload],
+            ) -> $crate::store::StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+                Self::insert_events(&mut tx, flow, events).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn events_after(
+                &self,
+                flow_id: uuid::Uuid,
+                after: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredEvent>> {
+                let rows: Vec<$crate::store::EventRow> = sqlx::query_as(
+                    "SELECT flow_id, sequence, client_account_id, engagement_id, created_at, payload \
+                     FROM flow_events WHERE flow_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3",
+                )
+                .bind(flow_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().filter_map($crate::store::EventRow::into_event).collect())
+            }
+
+            async fn event_heads(
+                &self,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Vec<(uuid::Uuid, i64)>> {
+                let heads = sqlx::query_as(
+                    "SELECT flow_id, MAX(sequence) FROM flow_events WHERE created_at >= $1 GROUP BY flow_id",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(heads)
+            }
+
+            fn event_wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<uuid::Uuid>> {
+                self.wakeups()
             }
 
             async fn phase_runs(
@@ -580,30 +722,6 @@ macro_rules! impl_sql_store {
                 self.reads.load(std::sync::atomic::Ordering::Relaxed)
             }
 
-            async fn fail_interrupted_runs(
-                &self,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::store::StoreResult<u64> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "UPDATE unified_flow_states SET status = 'failed', version = version + 1, updated_at = $1 \
-                     WHERE status = 'running' AND id IN \
-                     (SELECT flow_id FROM flow_phase_runs WHERE status IN ('queued', 'running'))",
-                )
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let runs = sqlx::query(
-                    "UPDATE flow_phase_runs SET status = 'failed', completed_at = $1, \
-                     error = 'interrupted: the server stopped while this phase ran; execute it again' \
-                     WHERE status IN ('queued', 'running')",
-                )
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(runs.rows_affected())
-            }
         }
 
         impl $store {
@@ -611,6 +729,68 @@ macro_rules! impl_sql_store {
             fn read(&self) -> &sqlx::Pool<$db> {
                 self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 &self.pool
+            }
+
+            /// Gives the events the flow's next sequence numbers (under the flow row's lock, so
+            /// sequences have no gaps and no duplicates) and stores them; PostgreSQL also
+            /// wakes the other replicas, on commit.
+            async fn insert_events(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                flow: &$crate::store::FlowRecord,
+                events: &[$crate::store::EventPayload],
+            ) -> Result<(), sqlx::Error> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let last: i64 = sqlx::query_scalar(
+                    "UPDATE unified_flow_states SET event_sequence = event_sequence + $2 WHERE id = $1                      RETURNING event_sequence",
+                )
+                .bind(flow.id)
+                .bind(events.len() as i64)
+                .fetch_one(&mut **tx)
+                .await?;
+                let first = last - events.len() as i64 + 1;
+                let now = chrono::Utc::now();
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO flow_events (flow_id, sequence, client_account_id, engagement_id, kind, payload, \
+                     created_at) ",
+                );
+                insert.push_values(events.iter().enumerate(), |mut row, (i, event)| {
+                    row.push_bind(flow.id)
+                        .push_bind(first + i as i64)
+                        .push_bind(flow.client_account_id)
+                        .push_bind(flow.engagement_id)
+                        .push_bind(event.kind())
+                        .push_bind(sqlx::types::Json(event))
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut **tx).await?;
+                Self::notify(tx, flow.id, last).await
+            }
+
+            /// A worker finishing its run: refused when the lease went to another worker.
+            async fn finish_leased_run(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                run: &$crate::store::PhaseRunRecord,
+                owner: &str,
+            ) -> $crate::store::StoreResult<()> {
+                let updated = sqlx::query(
+                    "UPDATE flow_phase_runs SET status = $3, progress = $4, completed_at = $5, result = $6, \
+                     error = $7, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2",
+                )
+                .bind(run.id)
+                .bind(owner)
+                .bind(run.status)
+                .bind(run.progress)
+                .bind(run.completed_at)
+                .bind(&run.result)
+                .bind(&run.error)
+                .execute(&mut **tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::store::StoreError::LeaseLost);
+                }
+                Ok(())
             }
 
             async fn insert_agent_tasks(

@@ -48,9 +48,21 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// One process owns a SQLite file: its own pump is woken directly, nothing to notify.
+    async fn notify(_: &mut sqlx::Transaction<'static, Sqlite>, _: Uuid, _: i64) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Uuid>> {
+        None
+    }
+}
+
 impl_sql_store!(
     SqliteStore,
     Sqlite,
     backend = "sqlite",
-    in_ids = "IN (SELECT unhex(value) FROM json_each($1))"
+    in_ids = "IN (SELECT unhex(value) FROM json_each($1))",
+    claim_lock = ""
 );

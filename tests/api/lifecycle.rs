@@ -120,9 +120,9 @@ async fn csv_lifecycle_end_to_end(app: TestApp) {
         actions(&done),
         [
             "flow_created",
-            "phase_started",
+            "phase_queued",
             "phase_completed",
-            "phase_started",
+            "phase_queued",
             "phase_completed",
             "flow_paused",
             "flow_resumed",

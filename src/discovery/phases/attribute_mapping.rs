@@ -68,6 +68,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "supervisor": anomalies,
             });
             let status = if awaiting_approval { "suggested" } else { "approved" };
+            let items = mappings.len();
             let records = mappings
                 .into_iter()
                 .enumerate()
@@ -82,7 +83,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                     reasoning: m.reasoning,
                 })
                 .collect();
-            let mut success = PhaseSuccess::new("attributeMapping", summary, PhaseOutput::FieldMappings(records));
+            let mut success = PhaseSuccess::new("attributeMapping", summary, PhaseOutput::FieldMappings(records), items);
             success.awaiting_approval = awaiting_approval;
             Ok(success)
         })

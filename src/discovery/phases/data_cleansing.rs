@@ -85,7 +85,12 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                     })
                 })
                 .collect::<Result<Vec<_>, PhaseFailure>>()?;
-            let mut success = PhaseSuccess::new("dataCleansing", summary, PhaseOutput::CleansedRecords(cleansed));
+            let mut success = PhaseSuccess::new(
+                "dataCleansing",
+                summary,
+                PhaseOutput::CleansedRecords(cleansed),
+                records_in,
+            );
             success.quality_scores = Some(quality_scores);
             Ok(success)
         })

@@ -76,10 +76,12 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "columnProfile": profile,
                 "supervisor": anomalies,
             });
+            let items = records.len();
             Ok(PhaseSuccess::new(
                 "dataImport",
                 summary,
                 PhaseOutput::ImportRecords(records),
+                items,
             ))
         })
         .await

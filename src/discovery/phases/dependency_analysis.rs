@@ -77,10 +77,12 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "longestChains": topology.longest_chains,
                 "supervisor": anomalies,
             });
+            let items = topology_input.assets.len();
             Ok(PhaseSuccess::new(
                 "dependencyAnalysis",
                 summary,
                 PhaseOutput::Dependencies(edges),
+                items,
             ))
         })
         .await

@@ -62,8 +62,14 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "supervisor": anomalies,
             });
             let run = new_id();
-            let assets = drafts.into_iter().map(|d| asset_row(&flow, run, d)).collect();
-            Ok(PhaseSuccess::new("inventory", summary, PhaseOutput::Assets(assets)))
+            let assets: Vec<AssetRecord> = drafts.into_iter().map(|d| asset_row(&flow, run, d)).collect();
+            let items = assets.len();
+            Ok(PhaseSuccess::new(
+                "inventory",
+                summary,
+                PhaseOutput::Assets(assets),
+                items,
+            ))
         })
         .await
 }

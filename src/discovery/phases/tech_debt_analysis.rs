@@ -120,10 +120,12 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "sixR": tally(strategies.iter().map(|s| s.six_r_strategy.as_str())),
                 "supervisor": anomalies,
             });
+            let assets = strategy_input.assets.len();
             Ok(PhaseSuccess::new(
                 "techDebtAnalysis",
                 summary,
                 PhaseOutput::TechDebt { items, strategies },
+                assets,
             ))
         })
         .await

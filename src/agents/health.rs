@@ -1,0 +1,1074 @@
+//! Agent health: how each registry agent is doing, judged from two kinds of evidence.
+//!
+//! - Recent work. The caller loads recent `agent_tasks` rows (the last 24 hours, say, or the last
+//!   200 per agent) as [`TaskSample`]s; [`assess`] judges the failure rate and p95 latency over
+//!   exactly that window. The window is the caller's choice so this module stays pure.
+//! - A self-test. [`run_probes`] runs every agent once on a tiny built-in input and checks a known
+//!   property of the answer, so an agent nobody has called lately is still vouched for, and a
+//!   broken one shows up before a flow trips over it.
+//!
+//! Health rules, worst verdict wins (each verdict adds a line to `reasons`):
+//! 1. the self-test failed, panicked or was not run → `Unhealthy`;
+//! 2. failures ≥ 50% of the window's tasks, with at least 2 tasks → `Unhealthy`
+//!    (one failed task alone is not enough to condemn an agent);
+//! 3. failures ≥ 10% of the window's tasks → `Degraded`;
+//! 4. p95 latency over 5× the agent's [`budget_ms`] → `Unhealthy`; over the budget → `Degraded`;
+//! 5. otherwise `Healthy` — including an agent with no tasks in the window whose self-test passed.
+
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::panic;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::agents::cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
+use crate::agents::dependencies::{
+    ApplicationGrouping, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
+};
+use crate::agents::import_checks::{DataValidation, DuplicateRow, FormatDetection, ImportBatch};
+use crate::agents::inventory::{
+    AssetClassification, AssetInventory, CriticalityAssessment, CriticalityInput, InventoryInput,
+};
+use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk};
+use crate::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
+use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
+use crate::agents::supervisor::{FlowSupervisor, SupervisorInput};
+use crate::agents::types::{
+    Agent, AssetFacts, CleanRecord, DependencyEdge, FieldMapping, LifecycleStatus, SixR, SourceRecord, SupportLevel,
+    TechDebtFinding,
+};
+use crate::agents::{AgentSpec, REGISTRY};
+use crate::domain::PhaseName;
+
+// ------------------------------------------------------------------------------------------------
+// Latency budgets
+
+/// Budget of an agent that makes one pass over a phase's whole batch (every imported row, every
+/// asset): sized for a large import (tens of thousands of rows) on modest hardware.
+pub const BATCH_BUDGET_MS: f64 = 2_000.0;
+/// Budget of `field_mapping`, which sees only the column names.
+pub const COLUMNS_BUDGET_MS: f64 = 500.0;
+/// Budget of `pattern_recognition`, which sees a sample of the records, not all of them.
+pub const SAMPLE_BUDGET_MS: f64 = 1_000.0;
+/// Budget of `flow_supervisor`, which checks a handful of figures per phase.
+pub const SUPERVISOR_BUDGET_MS: f64 = 500.0;
+
+/// How long one invocation of `agent` may take, in ms. An invocation handles a whole phase's batch,
+/// not one record, so these are budgets for a batch. Names outside the registry get the batch budget.
+pub fn budget_ms(agent: &str) -> f64 {
+    match agent {
+        "field_mapping" => COLUMNS_BUDGET_MS,
+        "pattern_recognition" => SAMPLE_BUDGET_MS,
+        "flow_supervisor" => SUPERVISOR_BUDGET_MS,
+        _ => BATCH_BUDGET_MS,
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Health assessment
+
+/// Failures at or above this share of the window's tasks make an agent unhealthy (percent; integer
+/// arithmetic so that 3 of 30 is exactly 10%).
+pub const UNHEALTHY_FAILURE_PERCENT: i64 = 50;
+/// ...but only over at least this many tasks: one failed task alone is not a trend.
+pub const UNHEALTHY_MIN_TASKS: i64 = 2;
+/// Failures at or above this share of the window's tasks make an agent degraded (percent).
+pub const DEGRADED_FAILURE_PERCENT: i64 = 10;
+/// A p95 latency over this many budgets makes an agent unhealthy (over one budget: degraded).
+pub const UNHEALTHY_LATENCY_FACTOR: f64 = 5.0;
+
+/// One finished agent invocation, as the caller loads it from `agent_tasks`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSample {
+    pub agent: String,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: f64,
+    /// `outcome = 'success'`.
+    pub success: bool,
+}
+
+/// Ordered from best to worst, so the worst of several verdicts is their `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Health {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+/// Whether the agent is working on a phase right now (the caller knows which phases run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AgentStatus {
+    Idle,
+    Running,
+}
+
+/// One agent's health over the window of samples given to [`assess`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentHealthReport {
+    pub name: &'static str,
+    /// The phase it serves (the first, for the supervisor).
+    pub phase: PhaseName,
+    pub status: AgentStatus,
+    pub health: Health,
+    /// When its latest task in the window finished.
+    pub last_active_at: Option<DateTime<Utc>>,
+    /// Tasks in the window that finished, successfully or not.
+    pub tasks_completed: i64,
+    pub failures: i64,
+    /// Share of successful tasks, 0–1 (1 with no tasks: nothing has gone wrong).
+    pub success_rate: f64,
+    /// Mean duration in ms (0 with no tasks).
+    pub avg_response_ms: f64,
+    /// 95th percentile duration in ms by nearest rank (0 with no tasks).
+    pub p95_response_ms: f64,
+    pub probe_ok: bool,
+    /// Why it is not healthy, one line per rule that fired; empty when healthy.
+    pub reasons: Vec<String>,
+}
+
+/// One report per registry agent, in registry order. `samples` is the window (samples of agents
+/// outside the registry are ignored); `running` holds the names of the agents working right now.
+pub fn assess(samples: &[TaskSample], probes: &ProbeResults, running: &HashSet<String>) -> Vec<AgentHealthReport> {
+    let mut by_agent: HashMap<&str, Vec<&TaskSample>> = HashMap::new();
+    for sample in samples {
+        by_agent.entry(sample.agent.as_str()).or_default().push(sample);
+    }
+    REGISTRY
+        .iter()
+        .map(|spec| {
+            let window = by_agent.get(spec.name).map(Vec::as_slice).unwrap_or(&[]);
+            report(spec, window, probes, running.contains(spec.name))
+        })
+        .collect()
+}
+
+fn report(spec: &AgentSpec, window: &[&TaskSample], probes: &ProbeResults, running: bool) -> AgentHealthReport {
+    let tasks = window.len() as i64;
+    let failures = window.iter().filter(|s| !s.success).count() as i64;
+    let success_rate = if tasks == 0 {
+        1.0
+    } else {
+        (tasks - failures) as f64 / tasks as f64
+    };
+    // A corrupt (NaN or infinite) duration says nothing about latency; the task still counts.
+    let mut durations: Vec<f64> = window.iter().map(|s| s.duration_ms).filter(|d| d.is_finite()).collect();
+    durations.sort_by(f64::total_cmp);
+    let avg_response_ms = if durations.is_empty() {
+        0.0
+    } else {
+        durations.iter().sum::<f64>() / durations.len() as f64
+    };
+    let p95_response_ms = nearest_rank(&durations, 95);
+
+    let mut health = Health::Healthy;
+    let mut reasons = Vec::new();
+    let mut flag = |verdict: Health, reason: String| {
+        health = health.max(verdict);
+        reasons.push(reason);
+    };
+
+    let probe_ok = probes.ok(spec.name);
+    match probes.results.get(spec.name) {
+        Some(Ok(_)) => {}
+        Some(Err(error)) => flag(Health::Unhealthy, format!("self-test failed: {error}")),
+        None => flag(Health::Unhealthy, "no self-test result".to_string()),
+    }
+
+    if failures > 0 {
+        let percent = 100.0 * failures as f64 / tasks as f64;
+        let failed = format!("{failures} of {tasks} tasks in the window failed ({percent:.0}%)");
+        if tasks >= UNHEALTHY_MIN_TASKS && failures * 100 >= tasks * UNHEALTHY_FAILURE_PERCENT {
+            flag(
+                Health::Unhealthy,
+                format!("{failed}: unhealthy at {UNHEALTHY_FAILURE_PERCENT}% or more"),
+            );
+        } else if failures * 100 >= tasks * DEGRADED_FAILURE_PERCENT {
+            flag(
+                Health::Degraded,
+                format!("{failed}: degraded at {DEGRADED_FAILURE_PERCENT}% or more"),
+            );
+        }
+    }
+
+    let budget = budget_ms(spec.name);
+    if p95_response_ms > UNHEALTHY_LATENCY_FACTOR * budget {
+        flag(
+            Health::Unhealthy,
+            format!(
+                "p95 latency {p95_response_ms:.0} ms is over {UNHEALTHY_LATENCY_FACTOR}× its {budget:.0} ms budget"
+            ),
+        );
+    } else if p95_response_ms > budget {
+        flag(
+            Health::Degraded,
+            format!("p95 latency {p95_response_ms:.0} ms is over its {budget:.0} ms budget"),
+        );
+    }
+
+    AgentHealthReport {
+        name: spec.name,
+        phase: spec.phase(),
+        status: if running {
+            AgentStatus::Running
+        } else {
+            AgentStatus::Idle
+        },
+        health,
+        last_active_at: window.iter().map(|s| s.finished_at).max(),
+        tasks_completed: tasks,
+        failures,
+        success_rate,
+        avg_response_ms,
+        p95_response_ms,
+        probe_ok,
+        reasons,
+    }
+}
+
+/// The `percentile`th value of `sorted` (ascending) by nearest rank: the smallest value with at
+/// least that share of the values at or below it. Always an observed value; 0 when empty.
+fn nearest_rank(sorted: &[f64], percentile: usize) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (percentile * sorted.len()).div_ceil(100).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+// ------------------------------------------------------------------------------------------------
+// Self-test probes
+
+/// Each agent's self-test outcome: `Ok(ms it took)` or `Err(what went wrong)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProbeResults {
+    results: HashMap<&'static str, Result<f64, String>>,
+}
+
+impl ProbeResults {
+    /// Records (or replaces) an agent's outcome; for callers that cache or merge probe runs.
+    pub fn record(&mut self, agent: &'static str, outcome: Result<f64, String>) {
+        self.results.insert(agent, outcome);
+    }
+
+    /// Whether the agent's self-test passed (an agent that was not probed has not passed).
+    pub fn ok(&self, agent: &str) -> bool {
+        matches!(self.results.get(agent), Some(Ok(_)))
+    }
+
+    /// Whether every registry agent's self-test passed.
+    pub fn all_passed(&self) -> bool {
+        REGISTRY.iter().all(|spec| self.ok(spec.name))
+    }
+
+    /// Why the agent's self-test failed; `None` when it passed or was not run.
+    pub fn error(&self, agent: &str) -> Option<&str> {
+        match self.results.get(agent) {
+            Some(Err(error)) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// How long the agent's passing self-test took, in ms.
+    pub fn elapsed_ms(&self, agent: &str) -> Option<f64> {
+        match self.results.get(agent) {
+            Some(Ok(ms)) => Some(*ms),
+            _ => None,
+        }
+    }
+}
+
+/// Runs every registry agent once on a tiny built-in input and checks a known property of its
+/// answer. Takes well under 50 ms in a release build. Never panics: a panicking agent is recorded
+/// as a failed probe (the process's panic hook still logs the panic; a build with
+/// `panic = "abort"` would abort instead).
+pub fn run_probes() -> ProbeResults {
+    let mut results = ProbeResults::default();
+    for spec in REGISTRY {
+        let outcome = match probe_for(spec.name) {
+            Some(probe) => run_probe(probe),
+            None => Err("no self-test defined for this agent".to_string()),
+        };
+        results.record(spec.name, outcome);
+    }
+    results
+}
+
+/// A self-test: `Err` says which property of the answer did not hold.
+type Probe = fn() -> Result<(), String>;
+
+fn probe_for(agent: &str) -> Option<Probe> {
+    let probe: Probe = match agent {
+        "data_validation" => probe_data_validation,
+        "format_detection" => probe_format_detection,
+        "field_mapping" => probe_field_mapping,
+        "pattern_recognition" => probe_pattern_recognition,
+        "data_standardization" => probe_data_standardization,
+        "data_quality" => probe_data_quality,
+        "deduplication" => probe_deduplication,
+        "asset_classification" => probe_asset_classification,
+        "asset_inventory" => probe_asset_inventory,
+        "criticality_assessment" => probe_criticality_assessment,
+        "dependency_mapping" => probe_dependency_mapping,
+        "application_grouping" => probe_application_grouping,
+        "network_topology" => probe_network_topology,
+        "lifecycle_analysis" => probe_lifecycle_analysis,
+        "security_risk" => probe_security_risk,
+        "modernization_strategy" => probe_modernization_strategy,
+        "flow_supervisor" => probe_flow_supervisor,
+        _ => return None,
+    };
+    Some(probe)
+}
+
+/// Runs one probe, timed, with a panic turned into a failure.
+fn run_probe(probe: Probe) -> Result<f64, String> {
+    let clock = Instant::now();
+    let outcome = panic::catch_unwind(probe);
+    let ms = clock.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(Ok(())) => Ok(ms),
+        Ok(Err(error)) => Err(error),
+        Err(payload) => Err(format!("panicked: {}", panic_message(payload.as_ref()))),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+/// Fails the probe with a message unless the condition holds.
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+/// Runs an agent, checking what every answer owes: a finite confidence and a reasoning.
+fn run<A: Agent>(agent: A, input: &A::Input) -> Result<A::Output, String> {
+    let out = agent.run(input).map_err(|e| format!("returned an error: {e}"))?;
+    ensure!(
+        out.confidence.is_finite(),
+        "confidence is not a number ({})",
+        out.confidence
+    );
+    ensure!(!out.reasoning.trim().is_empty(), "gave no reasoning");
+    Ok(out.value)
+}
+
+// --- Fixtures: three rows of one small estate. WEB01 and web01 are one server under two
+// spellings; it depends on DB01 and runs Windows Server 2008 R2, out of support on `today`.
+
+const COLUMNS: [&str; 5] = [
+    "Server Name",
+    "IP Address",
+    "Operating System",
+    "Environment",
+    "Depends On",
+];
+const ROWS: [[&str; 5]; 3] = [
+    ["WEB01", "10.0.0.11", "Windows Server 2008 R2", "Production", "DB01"],
+    ["DB01", "10.0.0.12", "Red Hat Enterprise Linux 8", "Production", ""],
+    ["web01", "10.0.0.11", "Windows Server 2008 R2", "Prod", "DB01"],
+];
+/// Where each column maps (`COLUMNS` order).
+const TARGETS: [&str; 5] = ["name", "ip_address", "operating_system", "environment", "depends_on"];
+
+/// The probes' fixed today: Windows Server 2008 R2 lost its last (paid) support on 2023-01-10;
+/// RHEL 8 is in mainstream support until 2029.
+fn today() -> Result<NaiveDate, String> {
+    NaiveDate::from_ymd_opt(2026, 11, 25).ok_or_else(|| "bad fixture date".to_string())
+}
+
+fn source_record(row_number: i64, values: &[&str; 5]) -> SourceRecord {
+    let fields: Map<String, Value> = COLUMNS
+        .iter()
+        .zip(values)
+        .map(|(c, v)| (c.to_string(), Value::String(v.to_string())))
+        .collect();
+    SourceRecord {
+        row_number,
+        line_number: row_number + 1,
+        fields,
+    }
+}
+
+fn source_records() -> Vec<SourceRecord> {
+    ROWS.iter()
+        .zip(1..)
+        .map(|(values, n)| source_record(n, values))
+        .collect()
+}
+
+fn columns() -> Vec<String> {
+    COLUMNS.iter().map(|c| c.to_string()).collect()
+}
+
+fn mapping(source: &str, target: Option<&str>) -> FieldMapping {
+    FieldMapping {
+        source_field: source.to_string(),
+        target_attribute: target.map(str::to_string),
+        confidence: 0.9,
+        agent: "field_mapping".to_string(),
+        reasoning: "probe fixture.".to_string(),
+    }
+}
+
+fn mappings() -> Vec<FieldMapping> {
+    COLUMNS.iter().zip(TARGETS).map(|(c, t)| mapping(c, Some(t))).collect()
+}
+
+/// The rows as cleansing leaves them: WEB01's source rates it low criticality; DB01 is a database.
+fn clean_records() -> Vec<CleanRecord> {
+    let record = |row: i64, values: &[&str; 5], asset_type: &str| CleanRecord {
+        key: values[0].to_lowercase(),
+        source_rows: vec![row],
+        name: values[0].to_string(),
+        hostname: Some(values[0].to_lowercase()),
+        ip_address: Some(values[1].to_string()),
+        asset_type: Some(asset_type.to_string()),
+        operating_system: Some(values[2].to_string()),
+        environment: Some("production".to_string()),
+        depends_on: values[4]
+            .split(';')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect(),
+        ..Default::default()
+    };
+    let mut records = vec![
+        record(1, &ROWS[0], "Server"),
+        record(2, &ROWS[1], "Database"),
+        record(3, &ROWS[2], "Server"),
+    ];
+    records[0].business_criticality = Some("Low".to_string());
+    records
+}
+
+fn asset_facts() -> Vec<AssetFacts> {
+    let facts = |values: &[&str; 5], asset_type: &str| AssetFacts {
+        key: values[0].to_lowercase(),
+        name: values[0].to_string(),
+        asset_type: asset_type.to_string(),
+        hostname: Some(values[0].to_lowercase()),
+        fqdn: None,
+        ip_address: Some(values[1].to_string()),
+        operating_system: Some(values[2].to_string()),
+        os_version: None,
+        environment: Some("production".to_string()),
+        application: Some("CRM".to_string()),
+        business_criticality: Some("high".to_string()),
+        depends_on: values[4]
+            .split(';')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect(),
+        attributes: Map::new(),
+    };
+    vec![facts(&ROWS[0], "server"), facts(&ROWS[1], "database")]
+}
+
+fn edge(source: &str, target: &str) -> DependencyEdge {
+    DependencyEdge {
+        source: source.to_string(),
+        target: target.to_string(),
+        dependency_type: "data_flow".to_string(),
+        confidence: 0.95,
+    }
+}
+
+/// lifecycle_analysis's finding for web01, as it would hand it on.
+fn expired_web01() -> TechDebtFinding {
+    TechDebtFinding {
+        asset_key: "web01".to_string(),
+        category: "operating_system".to_string(),
+        severity: "critical".to_string(),
+        description: "Windows Server 2008 R2: no vendor support remains.".to_string(),
+        end_of_life: NaiveDate::from_ymd_opt(2023, 1, 10),
+        lifecycle_status: Some(LifecycleStatus::EolExpired),
+        support_level: Some(SupportLevel::None),
+    }
+}
+
+// --- One probe per agent.
+
+fn probe_data_validation() -> Result<(), String> {
+    let mut records = source_records();
+    records.push(source_record(4, &ROWS[0]));
+    let report = run(
+        DataValidation,
+        &ImportBatch {
+            columns: columns(),
+            records,
+        },
+    )?;
+    ensure!(report.rows_checked == 4, "checked {} rows, not 4", report.rows_checked);
+    ensure!(
+        report.exact_duplicates
+            == [DuplicateRow {
+                row_number: 4,
+                duplicate_of: 1
+            }],
+        "row 4 (a copy of row 1) not flagged as its duplicate: {:?}",
+        report.exact_duplicates
+    );
+    ensure!(
+        report.empty_rows.is_empty(),
+        "flagged filled rows as empty: {:?}",
+        report.empty_rows
+    );
+    Ok(())
+}
+
+fn probe_format_detection() -> Result<(), String> {
+    let profile = run(
+        FormatDetection,
+        &ImportBatch {
+            columns: columns(),
+            records: source_records(),
+        },
+    )?;
+    ensure!(
+        profile.columns.len() == 5,
+        "profiled {} columns, not 5",
+        profile.columns.len()
+    );
+    let ip = profile.columns.iter().find(|c| c.name == "IP Address");
+    ensure!(
+        ip.is_some_and(|c| c.inferred_type == "ip" && c.fill_rate == 1.0),
+        "IP Address not profiled as a full ip column: {ip:?}"
+    );
+    Ok(())
+}
+
+fn probe_field_mapping() -> Result<(), String> {
+    let found = run(FieldMappingAgent, &MappingInput { columns: columns() })?;
+    for (column, target) in COLUMNS.iter().zip(TARGETS) {
+        let got = found.iter().find(|m| m.source_field == *column);
+        ensure!(
+            got.is_some_and(|m| m.target_attribute.as_deref() == Some(target)),
+            "'{column}' not mapped to {target}: {:?}",
+            got.map(|m| &m.target_attribute)
+        );
+    }
+    Ok(())
+}
+
+fn probe_pattern_recognition() -> Result<(), String> {
+    // IP Address left unmapped: its values are unmistakably IP addresses, so it is retargeted.
+    let mut maps = mappings();
+    maps[1].target_attribute = None;
+    let checked = run(
+        PatternRecognition,
+        &PatternInput {
+            mappings: maps,
+            records: source_records(),
+        },
+    )?;
+    let ip = checked.iter().find(|m| m.source_field == "IP Address");
+    ensure!(
+        ip.is_some_and(|m| m.target_attribute.as_deref() == Some("ip_address")),
+        "unmapped 'IP Address' not corrected to ip_address: {:?}",
+        ip.map(|m| &m.target_attribute)
+    );
+    ensure!(
+        checked[0].target_attribute.as_deref() == Some("name"),
+        "'Server Name' lost its mapping to name"
+    );
+    Ok(())
+}
+
+fn probe_data_standardization() -> Result<(), String> {
+    let records = run(
+        DataStandardization,
+        &StandardizeInput {
+            mappings: mappings(),
+            records: source_records(),
+        },
+    )?;
+    ensure!(records.len() == 3, "{} records out of 3 rows", records.len());
+    let third = &records[2];
+    ensure!(third.key == "web01", "row 3 keyed '{}', not web01", third.key);
+    ensure!(
+        third.environment.as_deref() == Some("production"),
+        "'Prod' standardised to {:?}, not production",
+        third.environment
+    );
+    ensure!(
+        records[0].depends_on == ["DB01"],
+        "WEB01 depends on {:?}, not DB01",
+        records[0].depends_on
+    );
+    Ok(())
+}
+
+fn probe_data_quality() -> Result<(), String> {
+    let mut records = clean_records();
+    records.push(CleanRecord {
+        key: "bare".to_string(),
+        name: "bare".to_string(),
+        source_rows: vec![4],
+        ..Default::default()
+    });
+    let report = run(DataQuality, records.as_slice())?;
+    ensure!(
+        report.records.len() == 4,
+        "scored {} records, not 4",
+        report.records.len()
+    );
+    let (full, bare) = (report.records[0].quality_score, report.records[3].quality_score);
+    ensure!(
+        full > bare && (0.0..=1.0).contains(&full) && (0.0..=1.0).contains(&bare),
+        "a full record scored {full}, a name-only one {bare}"
+    );
+    let ip = report.per_field.get("ip_address").copied();
+    ensure!(ip == Some(0.75), "ip_address filled in {ip:?} of records, not 0.75");
+    Ok(())
+}
+
+fn probe_deduplication() -> Result<(), String> {
+    let result = run(Deduplication, clean_records().as_slice())?;
+    let keys: Vec<&str> = result.records.iter().map(|r| r.key.as_str()).collect();
+    ensure!(keys == ["web01", "db01"], "WEB01 and web01 not merged: {keys:?}");
+    ensure!(
+        result.merges.len() == 1 && result.merges[0].merged_rows == [3],
+        "expected row 3 merged into web01: {:?}",
+        result.merges
+    );
+    Ok(())
+}
+
+fn probe_asset_classification() -> Result<(), String> {
+    let types = run(AssetClassification, clean_records().as_slice())?;
+    ensure!(
+        types == ["server", "database", "server"],
+        "classified as {types:?}, not server, database, server"
+    );
+    Ok(())
+}
+
+fn probe_criticality_assessment() -> Result<(), String> {
+    let records = clean_records();
+    let input = CriticalityInput {
+        asset_types: vec!["server".into(), "database".into(), "server".into()],
+        records: records.clone(),
+    };
+    let levels = run(CriticalityAssessment, &input)?;
+    // WEB01's own "Low" stands; a production database is high, raised to critical.
+    ensure!(
+        levels == ["low", "critical", "high"],
+        "criticality {levels:?}, not low, critical, high"
+    );
+    let mismatched = CriticalityInput {
+        records,
+        asset_types: vec!["server".into()],
+    };
+    ensure!(
+        CriticalityAssessment.run(&mismatched).is_err(),
+        "accepted one asset type for three records"
+    );
+    Ok(())
+}
+
+fn probe_asset_inventory() -> Result<(), String> {
+    let input = InventoryInput {
+        records: clean_records(),
+        asset_types: vec!["server".into(), "database".into(), "server".into()],
+        criticality: vec!["low".into(), "critical".into(), "high".into()],
+    };
+    let drafts = run(AssetInventory, &input)?;
+    let got: Vec<(&str, &str, &str)> = drafts
+        .iter()
+        .map(|d| {
+            (
+                d.record.key.as_str(),
+                d.asset_type.as_str(),
+                d.business_criticality.as_str(),
+            )
+        })
+        .collect();
+    ensure!(
+        got == [("web01", "server", "low"), ("db01", "database", "critical")],
+        "drafts {got:?}: expected web01 (merged, server, low) and db01 (database, critical)"
+    );
+    Ok(())
+}
+
+fn probe_dependency_mapping() -> Result<(), String> {
+    let map = run(DependencyMapping, asset_facts().as_slice())?;
+    let edges: Vec<(&str, &str)> = map
+        .edges
+        .iter()
+        .map(|e| (e.source.as_str(), e.target.as_str()))
+        .collect();
+    ensure!(edges == [("web01", "db01")], "edges {edges:?}, not web01 → db01");
+    ensure!(map.unresolved.is_empty(), "unresolved references: {:?}", map.unresolved);
+    Ok(())
+}
+
+fn probe_application_grouping() -> Result<(), String> {
+    let input = GroupingInput {
+        assets: asset_facts(),
+        edges: vec![edge("web01", "db01")],
+    };
+    let groups = run(ApplicationGrouping, &input)?;
+    ensure!(
+        groups.len() == 1 && groups[0].key == "crm" && groups[0].members == ["db01", "web01"],
+        "expected one CRM group of db01 and web01: {groups:?}"
+    );
+    Ok(())
+}
+
+fn probe_network_topology() -> Result<(), String> {
+    let input = TopologyInput {
+        assets: asset_facts(),
+        edges: vec![edge("web01", "db01"), edge("db01", "web01")],
+        unresolved: Vec::new(),
+    };
+    let topology = run(NetworkTopology, &input)?;
+    ensure!(
+        topology.cycles == [["db01", "web01"]],
+        "web01 ⇄ db01 cycle not found: {:?}",
+        topology.cycles
+    );
+    ensure!(
+        topology.subnets.len() == 1 && topology.subnets[0].cidr == "10.0.0.0/24",
+        "expected the one subnet 10.0.0.0/24: {:?}",
+        topology.subnets
+    );
+    Ok(())
+}
+
+fn probe_lifecycle_analysis() -> Result<(), String> {
+    let findings = run(
+        LifecycleAnalysis,
+        &LifecycleInput {
+            assets: asset_facts(),
+            today: today()?,
+        },
+    )?;
+    ensure!(
+        findings.len() == 1,
+        "{} findings, expected one (web01's Windows Server 2008 R2; RHEL 8 is supported): {findings:?}",
+        findings.len()
+    );
+    let f = &findings[0];
+    ensure!(
+        f.asset_key == "web01" && f.lifecycle_status == Some(LifecycleStatus::EolExpired) && f.severity == "critical",
+        "Windows Server 2008 R2 in production not critical and expired: {f:?}"
+    );
+    Ok(())
+}
+
+fn probe_security_risk() -> Result<(), String> {
+    let input = RiskInput {
+        assets: asset_facts(),
+        findings: vec![expired_web01()],
+    };
+    let scores = run(SecurityRisk, &input)?;
+    let score = |key: &str| scores.iter().find(|s| s.asset_key == key).map(|s| s.score);
+    let (web, db) = (score("web01"), score("db01"));
+    ensure!(
+        matches!((web, db), (Some(w), Some(d)) if w > d),
+        "end of life did not raise web01's risk above db01's: web01 {web:?}, db01 {db:?}"
+    );
+    Ok(())
+}
+
+fn probe_modernization_strategy() -> Result<(), String> {
+    let mut assets = asset_facts();
+    // A development server out of support that nothing depends on is retired; a database moves
+    // to a managed service.
+    assets[0].environment = Some("development".to_string());
+    let input = StrategyInput {
+        assets,
+        findings: vec![expired_web01()],
+        risks: Vec::new(),
+        dependents: HashMap::new(),
+    };
+    let decisions = run(ModernizationStrategy, &input)?;
+    let got: Vec<(&str, SixR)> = decisions.iter().map(|d| (d.asset_key.as_str(), d.strategy)).collect();
+    ensure!(
+        got == [("web01", SixR::Retire), ("db01", SixR::Replatform)],
+        "decisions {got:?}, expected web01 retire and db01 replatform"
+    );
+    Ok(())
+}
+
+fn probe_flow_supervisor() -> Result<(), String> {
+    let empty = run(
+        FlowSupervisor,
+        &SupervisorInput::new(PhaseName::DataImport).with("rows", 0),
+    )?;
+    ensure!(empty.iter().any(|a| a.fatal), "an empty import was not flagged fatal");
+    let sound = SupervisorInput::new(PhaseName::DataImport)
+        .with("rows", 3)
+        .with("bad_rows", 0);
+    let found = run(FlowSupervisor, &sound)?;
+    ensure!(found.is_empty(), "a sound import was flagged: {found:?}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn passing() -> ProbeResults {
+        let mut probes = ProbeResults::default();
+        for spec in REGISTRY {
+            probes.record(spec.name, Ok(0.1));
+        }
+        probes
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 12, minute, 0).unwrap()
+    }
+
+    fn sample(agent: &str, minute: u32, duration_ms: f64, success: bool) -> TaskSample {
+        TaskSample {
+            agent: agent.to_string(),
+            finished_at: at(minute),
+            duration_ms,
+            success,
+        }
+    }
+
+    /// `n` fast tasks of `agent`, the first `failures` of them failed.
+    fn tasks(agent: &str, n: u32, failures: u32) -> Vec<TaskSample> {
+        (0..n).map(|i| sample(agent, i % 60, 10.0, i >= failures)).collect()
+    }
+
+    fn one(agent: &str, samples: &[TaskSample], probes: &ProbeResults) -> AgentHealthReport {
+        assess(samples, probes, &HashSet::new())
+            .into_iter()
+            .find(|r| r.name == agent)
+            .unwrap()
+    }
+
+    #[test]
+    fn all_probes_pass_on_the_real_agents() {
+        let probes = run_probes();
+        let failures: Vec<String> = REGISTRY
+            .iter()
+            .filter_map(|s| probes.error(s.name).map(|e| format!("{}: {e}", s.name)))
+            .collect();
+        assert!(failures.is_empty(), "{failures:#?}");
+        assert!(probes.all_passed());
+        for spec in REGISTRY {
+            assert!(probes.ok(spec.name), "{}", spec.name);
+            assert!(probes.elapsed_ms(spec.name).is_some_and(|ms| ms >= 0.0));
+        }
+        assert_eq!(probes.results.len(), REGISTRY.len());
+    }
+
+    #[test]
+    fn probes_are_fast() {
+        run_probes();
+        let clock = Instant::now();
+        run_probes();
+        let ms = clock.elapsed().as_secs_f64() * 1000.0;
+        // 50 ms is the release-build promise; unoptimised test builds get more room.
+        let limit = if cfg!(debug_assertions) { 1_000.0 } else { 50.0 };
+        assert!(ms < limit, "probes took {ms:.1} ms");
+    }
+
+    #[test]
+    fn a_panicking_or_failing_probe_is_a_failure_not_a_crash() {
+        fn panics() -> Result<(), String> {
+            panic!("index out of bounds")
+        }
+        fn fails() -> Result<(), String> {
+            Err("wrong answer".into())
+        }
+        let outcome = run_probe(panics);
+        assert!(
+            outcome
+                .as_ref()
+                .is_err_and(|e| e.contains("panicked: index out of bounds")),
+            "{outcome:?}"
+        );
+        assert_eq!(run_probe(fails), Err("wrong answer".to_string()));
+        assert!(probe_for("no_such_agent").is_none());
+    }
+
+    #[test]
+    fn every_registry_agent_gets_exactly_one_report_in_registry_order() {
+        let mut samples = tasks("field_mapping", 3, 0);
+        samples.extend(tasks("not_an_agent", 5, 5));
+        let reports = assess(&samples, &passing(), &HashSet::new());
+        let names: Vec<&str> = reports.iter().map(|r| r.name).collect();
+        let registry: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
+        assert_eq!(names, registry);
+        assert_eq!(reports.len(), 17);
+        for (report, spec) in reports.iter().zip(REGISTRY) {
+            assert_eq!(report.phase, spec.phase());
+        }
+        assert_eq!(reports.iter().map(|r| r.tasks_completed).sum::<i64>(), 3);
+    }
+
+    #[test]
+    fn no_tasks_is_healthy_when_the_probe_passed() {
+        let r = one("deduplication", &[], &passing());
+        assert_eq!(r.health, Health::Healthy);
+        assert_eq!((r.tasks_completed, r.failures), (0, 0));
+        assert_eq!(r.success_rate, 1.0);
+        assert_eq!((r.avg_response_ms, r.p95_response_ms), (0.0, 0.0));
+        assert_eq!(r.last_active_at, None);
+        assert!(r.probe_ok && r.reasons.is_empty());
+        assert_eq!(r.status, AgentStatus::Idle);
+    }
+
+    #[test]
+    fn a_failed_or_missing_probe_is_unhealthy() {
+        let mut probes = passing();
+        probes.record("lifecycle_analysis", Err("panicked: boom".into()));
+        let r = one("lifecycle_analysis", &tasks("lifecycle_analysis", 20, 0), &probes);
+        assert_eq!(r.health, Health::Unhealthy);
+        assert!(!r.probe_ok);
+        assert_eq!(r.reasons, ["self-test failed: panicked: boom"]);
+        assert_eq!(probes.error("lifecycle_analysis"), Some("panicked: boom"));
+        assert!(!probes.all_passed());
+
+        let r = one("security_risk", &[], &ProbeResults::default());
+        assert_eq!(r.health, Health::Unhealthy);
+        assert!(!r.probe_ok);
+        assert_eq!(r.reasons, ["no self-test result"]);
+    }
+
+    #[test]
+    fn failure_rates() {
+        let health = |n, failures| one("asset_inventory", &tasks("asset_inventory", n, failures), &passing());
+        // At or above half, over two or more tasks: unhealthy.
+        assert_eq!(health(2, 1).health, Health::Unhealthy);
+        assert_eq!(health(10, 7).health, Health::Unhealthy);
+        // One task that failed is not yet a trend.
+        assert_eq!(health(1, 1).health, Health::Degraded);
+        // 10% up to (not including) 50%: degraded, exactly at 10% included.
+        assert_eq!(health(10, 1).health, Health::Degraded);
+        assert_eq!(health(30, 3).health, Health::Degraded);
+        assert_eq!(health(10, 4).health, Health::Degraded);
+        // Under 10%: healthy (the failures still show in the figures).
+        let r = health(11, 1);
+        assert_eq!(r.health, Health::Healthy);
+        assert!(r.reasons.is_empty());
+        assert_eq!((r.tasks_completed, r.failures), (11, 1));
+        assert!((r.success_rate - 10.0 / 11.0).abs() < 1e-12);
+
+        let r = health(4, 2);
+        assert_eq!(r.success_rate, 0.5);
+        assert!(
+            r.reasons[0].starts_with("2 of 4 tasks in the window failed (50%)"),
+            "{:?}",
+            r.reasons
+        );
+    }
+
+    #[test]
+    fn latency_against_the_budget() {
+        assert_eq!(budget_ms("deduplication"), BATCH_BUDGET_MS);
+        assert_eq!(budget_ms("flow_supervisor"), SUPERVISOR_BUDGET_MS);
+        let latency = |agent: &str, ms: f64| {
+            let samples: Vec<TaskSample> = (0..20).map(|i| sample(agent, i, ms, true)).collect();
+            one(agent, &samples, &passing())
+        };
+        assert_eq!(latency("deduplication", 2_000.0).health, Health::Healthy);
+        let r = latency("deduplication", 2_500.0);
+        assert_eq!(r.health, Health::Degraded);
+        assert_eq!(r.reasons, ["p95 latency 2500 ms is over its 2000 ms budget"]);
+        assert_eq!(latency("deduplication", 10_000.0).health, Health::Degraded);
+        assert_eq!(latency("deduplication", 10_001.0).health, Health::Unhealthy);
+        // The supervisor's budget is tighter.
+        assert_eq!(latency("flow_supervisor", 600.0).health, Health::Degraded);
+        assert_eq!(latency("flow_supervisor", 2_600.0).health, Health::Unhealthy);
+
+        // p95, not the worst: one slow task in twenty does not degrade.
+        let mut samples: Vec<TaskSample> = (0..19).map(|i| sample("network_topology", i, 100.0, true)).collect();
+        samples.push(sample("network_topology", 19, 60_000.0, true));
+        let r = one("network_topology", &samples, &passing());
+        assert_eq!(r.health, Health::Healthy);
+        assert_eq!(r.p95_response_ms, 100.0);
+        assert_eq!(r.avg_response_ms, (19.0 * 100.0 + 60_000.0) / 20.0);
+
+        // The worst verdict wins: failing and slow.
+        let mut samples = tasks("data_quality", 10, 2);
+        samples.extend((0..10).map(|i| sample("data_quality", i, 20_000.0, true)));
+        let r = one("data_quality", &samples, &passing());
+        assert_eq!(r.health, Health::Unhealthy);
+        assert_eq!(r.reasons.len(), 2);
+    }
+
+    #[test]
+    fn p95_by_nearest_rank() {
+        let values = |n: usize| (1..=n).map(|v| v as f64).collect::<Vec<f64>>();
+        assert_eq!(nearest_rank(&[], 95), 0.0);
+        assert_eq!(nearest_rank(&[7.0], 95), 7.0);
+        assert_eq!(nearest_rank(&values(2), 95), 2.0);
+        assert_eq!(nearest_rank(&values(19), 95), 19.0);
+        assert_eq!(nearest_rank(&values(20), 95), 19.0);
+        assert_eq!(nearest_rank(&values(21), 95), 20.0);
+        assert_eq!(nearest_rank(&values(100), 95), 95.0);
+        assert_eq!(nearest_rank(&values(101), 95), 96.0);
+
+        // Through assess, from unsorted samples; a NaN duration is left out of the latency figures.
+        let mut samples: Vec<TaskSample> = (1..=20)
+            .rev()
+            .map(|v| sample("format_detection", v, v as f64, true))
+            .collect();
+        samples.push(sample("format_detection", 30, f64::NAN, true));
+        let r = one("format_detection", &samples, &passing());
+        assert_eq!(r.p95_response_ms, 19.0);
+        assert_eq!(r.avg_response_ms, 10.5);
+        assert_eq!(r.tasks_completed, 21);
+        assert_eq!(r.last_active_at, Some(at(30)));
+    }
+
+    #[test]
+    fn running_status() {
+        let running: HashSet<String> = ["field_mapping".to_string(), "flow_supervisor".to_string()].into();
+        let reports = assess(&[], &passing(), &running);
+        for r in &reports {
+            let expected = if running.contains(r.name) {
+                AgentStatus::Running
+            } else {
+                AgentStatus::Idle
+            };
+            assert_eq!(r.status, expected, "{}", r.name);
+        }
+        assert_eq!(reports.iter().filter(|r| r.status == AgentStatus::Running).count(), 2);
+    }
+
+    #[test]
+    fn budgets_cover_every_agent() {
+        for spec in REGISTRY {
+            let budget = budget_ms(spec.name);
+            assert!(budget > 0.0 && budget <= BATCH_BUDGET_MS, "{}", spec.name);
+            assert!(probe_for(spec.name).is_some(), "{} has no probe", spec.name);
+        }
+        assert_eq!(budget_ms("field_mapping"), COLUMNS_BUDGET_MS);
+        assert_eq!(budget_ms("unknown"), BATCH_BUDGET_MS);
+    }
+
+    #[test]
+    fn reports_serialise() {
+        let reports = assess(&tasks("deduplication", 2, 0), &passing(), &HashSet::new());
+        let json = serde_json::to_value(&reports[6]).unwrap();
+        assert_eq!(json["name"], "deduplication");
+        assert_eq!(json["phase"], "data_cleansing");
+        assert_eq!(json["health"], "Healthy");
+        assert_eq!(json["status"], "Idle");
+        assert_eq!(json["tasks_completed"], 2);
+    }
+}
