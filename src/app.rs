@@ -81,6 +81,12 @@ impl Application {
     }
 
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let orchestrator = self.state.orchestrator.clone();
+        let stop = async move {
+            stop.await;
+            // Subscriptions end and their sockets close with a proper frame.
+            orchestrator.stop_watchers();
+        };
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(stop)
             .await;

@@ -4,11 +4,12 @@ mod enums;
 mod loaders;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, ID, Schema};
+use async_graphql::{Context, ID, Schema};
 use uuid::Uuid;
 
 use crate::auth::{Authentication, RequestContext};
@@ -18,18 +19,19 @@ use crate::orchestrator::MasterFlowOrchestrator;
 pub use loaders::loaders;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
 
-pub type FlowgraphSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type FlowgraphSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 pub fn build_schema(orchestrator: Arc<MasterFlowOrchestrator>) -> FlowgraphSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(orchestrator)
         .finish()
 }
 
 /// The SDL the code defines; `schema.graphql` is this text.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).finish().sdl()
 }
 
 pub(crate) fn orchestrator<'a>(ctx: &Context<'a>) -> &'a Arc<MasterFlowOrchestrator> {

@@ -2,6 +2,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::enums::{FlowStatus, FlowType};
+use super::subscription::AgentHealth;
 use super::types::{Agent, Asset, Flow, FlowConnection, FlowConnectionFields};
 use super::{caller, orchestrator, parse_id};
 use crate::agents::REGISTRY;
@@ -72,6 +73,16 @@ impl QueryRoot {
     async fn asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Asset>> {
         let asset = orchestrator(ctx).asset(caller(ctx)?, parse_id(&id)?).await?;
         Ok(Some(Asset(asset)))
+    }
+
+    /// Each agent's health over the caller's flows (or one flow): recent task outcomes and
+    /// latency against its budget, and its self-test probe.
+    async fn agent_health(&self, ctx: &Context<'_>, flow_id: Option<ID>) -> Result<Vec<AgentHealth>> {
+        let flow = flow_id.as_ref().map(parse_id).transpose()?;
+        let reports = orchestrator(ctx)
+            .agent_health(caller(ctx)?, flow, &Default::default())
+            .await?;
+        Ok(reports.into_iter().map(AgentHealth).collect())
     }
 
     /// The agent registry, with each agent's tasks over the caller's flows.

@@ -177,6 +177,10 @@ impl Flow {
     async fn flow_state(&self) -> Json<&Value> {
         Json(&self.0.flow_state.0)
     }
+    /// Per phase: duration, items processed per second, each agent's latency.
+    async fn performance_metrics(&self) -> Json<&Value> {
+        Json(&self.0.performance_metrics.0)
+    }
     /// Data quality: overall and per field (set by data cleansing).
     async fn quality_scores(&self) -> Json<&Value> {
         Json(&self.0.quality_scores.0)

@@ -2,6 +2,7 @@
 //! caller's authentication attached to the request.
 
 use async_graphql::http::{MultipartOptions, receive_batch_body};
+use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::State;
@@ -12,6 +13,26 @@ use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
 use crate::graphql::{loaders, tag_uncoded_errors};
+
+/// The operation's name (given, or written after `query`/`mutation`), else the first root field
+/// of an anonymous operation: the `operation` label of the request metrics.
+fn operation_name(request: &async_graphql::Request) -> String {
+    if let Some(name) = &request.operation_name {
+        return name.clone();
+    }
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (head, body) = request.query.split_once('{').unwrap_or((&request.query, ""));
+    let head = words(head.split('(').next().unwrap_or_default());
+    match head.as_slice() {
+        [kind, name, ..] if ["query", "mutation", "subscription"].contains(&kind.as_str()) => name.clone(),
+        _ => words(body).into_iter().next().unwrap_or_else(|| "anonymous".into()),
+    }
+}
 
 fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(error_body(message, "BAD_USER_INPUT"))).into_response()
@@ -50,10 +71,29 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         _ => batch,
     };
     let batch = batch.data(authentication);
+    let operations: Vec<String> = match &batch {
+        BatchRequest::Single(one) => vec![operation_name(one)],
+        BatchRequest::Batch(all) => all.iter().map(operation_name).collect(),
+    };
+    let clock = std::time::Instant::now();
     let mut response = state.schema.execute_batch(batch).await;
-    match &mut response {
-        async_graphql::BatchResponse::Single(single) => tag_uncoded_errors(single),
-        async_graphql::BatchResponse::Batch(all) => all.iter_mut().for_each(tag_uncoded_errors),
+    let seconds = clock.elapsed().as_secs_f64();
+    let responses: Vec<&mut async_graphql::Response> = match &mut response {
+        BatchResponse::Single(single) => vec![single],
+        BatchResponse::Batch(all) => all.iter_mut().collect(),
+    };
+    for (response, operation) in responses.into_iter().zip(&operations) {
+        tag_uncoded_errors(response);
+        let outcome = response
+            .errors
+            .first()
+            .and_then(|e| e.extensions.as_ref()?.get("code").cloned());
+        let outcome = match outcome {
+            None => "ok".to_string(),
+            Some(async_graphql::Value::String(code)) => code.to_lowercase(),
+            Some(_) => "error".to_string(),
+        };
+        state.metrics.observe_request(operation, &outcome, seconds);
     }
     GraphQLResponse::from(response).into_response()
 }

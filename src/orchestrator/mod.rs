@@ -6,6 +6,7 @@ pub mod events;
 mod execution;
 mod reads;
 pub mod state_machine;
+mod streams;
 pub mod worker;
 
 use std::sync::Arc;
@@ -114,6 +115,9 @@ pub struct MasterFlowOrchestrator {
     discovery: UnitedDiscoveryFlow,
     pub events: Arc<EventBus>,
     pub metrics: Arc<Metrics>,
+    /// Set when the server shuts down: watchers end, and subscriptions with them.
+    stopping: tokio::sync::watch::Sender<bool>,
+    probe_cache: tokio::sync::Mutex<Option<(std::time::Instant, crate::agents::health::ProbeResults)>>,
 }
 
 pub fn scope(ctx: &RequestContext) -> TenantScope {
@@ -151,8 +155,20 @@ impl MasterFlowOrchestrator {
             discovery: UnitedDiscoveryFlow::new(store.clone()),
             events: EventBus::start(store.clone()),
             metrics,
+            stopping: tokio::sync::watch::channel(false).0,
+            probe_cache: tokio::sync::Mutex::new(None),
             store,
         })
+    }
+
+    /// Ends every watcher (and so every subscription) for a shutdown.
+    pub fn stop_watchers(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Changes to `true` when the server starts shutting down.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 
     /// Writes a change and wakes this process's event pump for it.

@@ -123,6 +123,16 @@ pub trait Store: Send + Sync + 'static {
     /// A flow's events after `after`, in order (system-wide: the event pump; subscribers filter
     /// on the tenant carried by each event).
     async fn events_after(&self, flow_id: Uuid, after: i64, limit: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// The last event sequence given out for a flow (0 before its first event).
+    async fn event_head(&self, flow_id: Uuid) -> StoreResult<i64>;
+    /// Recent agent tasks of the tenant (of one flow, when given), newest first: health figures.
+    async fn recent_agent_tasks(
+        &self,
+        scope: &TenantScope,
+        flow_id: Option<Uuid>,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentTaskSample>>;
     /// The latest sequence of every flow with events since `since` (catching up lost wake-ups).
     async fn event_heads(&self, since: DateTime<Utc>) -> StoreResult<Vec<(Uuid, i64)>>;
     /// A channel of flow ids whose events other processes wrote (PostgreSQL LISTEN/NOTIFY);

@@ -429,3 +429,12 @@ pub struct AssetStrategy {
     pub six_r_rationale: String,
     pub risk_score: i64,
 }
+
+/// One agent task, as health figures need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgentTaskSample {
+    pub agent: String,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: f64,
+    pub outcome: String,
+}

@@ -412,6 +412,37 @@ macro_rules! impl_sql_store {
                 Ok(heads)
             }
 
+            async fn event_head(&self, flow_id: uuid::Uuid) -> $crate::store::StoreResult<i64> {
+                let head: Option<i64> =
+                    sqlx::query_scalar("SELECT event_sequence FROM unified_flow_states WHERE id = $1")
+                        .bind(flow_id)
+                        .fetch_optional(self.read())
+                        .await?;
+                Ok(head.unwrap_or(0))
+            }
+
+            async fn recent_agent_tasks(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: Option<uuid::Uuid>,
+                since: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AgentTaskSample>> {
+                let samples = sqlx::query_as(
+                    "SELECT agent, finished_at, duration_ms, outcome FROM agent_tasks \
+                     WHERE client_account_id = $1 AND ($2 IS NULL OR engagement_id = $2) \
+                     AND ($3 IS NULL OR flow_id = $3) AND finished_at >= $4 ORDER BY finished_at DESC LIMIT $5",
+                )
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(flow_id)
+                .bind(since)
+                .bind(limit)
+                .fetch_all(self.read())
+                .await?;
+                Ok(samples)
+            }
+
             fn event_wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<uuid::Uuid>> {
                 self.wakeups()
             }

@@ -67,7 +67,10 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
+    pub settings: Settings,
     keys: JwtKeys,
+    /// Shuts the server down when sent on (or dropped).
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     db: TestDb,
 }
 
@@ -107,17 +110,34 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     settings.addr = "127.0.0.1:0".into();
     settings.jwt_secret = Some(Secret::new(secret.clone()));
     adjust(&mut settings);
-    let app = Application::build(&settings).await.expect("the app builds");
-    let base = format!("http://{}", app.local_addr());
-    let store = app.store();
-    tokio::spawn(app.run());
+    let (base, store, stop) = start(&settings).await;
     Some(TestApp {
         base,
         http: reqwest::Client::new(),
         store,
         keys: JwtKeys::new(secret.as_bytes()),
+        settings,
+        stop: Some(stop),
         db,
     })
+}
+
+/// Starts a server; dropping (or sending on) the returned sender shuts it down gracefully.
+async fn start(settings: &Settings) -> (String, Arc<dyn Store>, tokio::sync::oneshot::Sender<()>) {
+    let app = Application::build(settings).await.expect("the app builds");
+    let base = format!("http://{}", app.local_addr());
+    let store = app.store();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    (base, store, stop)
+}
+
+/// Another server process's worth of state on the same database: its own pool, bus, workers.
+pub struct Replica {
+    pub base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Drop for TestApp {
@@ -153,6 +173,32 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second server on the same database (PostgreSQL: another replica).
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> Replica {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let (base, _, stop) = start(&settings).await;
+        Replica { base, _stop: stop }
+    }
+
+    /// A raw connection to the test database, for what no API may do (expire a lease, say).
+    pub async fn raw_sql(&self, sql: &str) {
+        let url = &self.settings.database_url;
+        if url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+
     pub fn token(&self, tenant: Tenant, role: Role) -> String {
         self.token_for(tenant.client_account_id, Some(tenant.engagement_id), role)
     }

@@ -5,5 +5,7 @@ mod helpers;
 mod discovery;
 mod input;
 mod lifecycle;
+mod live;
 mod schema;
 mod tenancy;
+mod ws_client;

@@ -1,0 +1,112 @@
+//! Websockets for subscriptions, on /graphql/ws and as an upgrade of GET /graphql. Both
+//! graphql-transport-ws and the legacy graphql-ws protocol are spoken (async-graphql's
+//! protocol engine); this module adds what a production server needs around it: the token
+//! checked once in `connection_init`, websocket pings with dead peers dropped, and a proper
+//! close frame when the server shuts down.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_graphql::Data;
+use async_graphql::http::{
+    ALL_WEBSOCKET_PROTOCOLS, WebSocket as ProtocolEngine, WebSocketProtocols as Protocols, WsMessage,
+};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt, future};
+
+use super::AppState;
+use crate::auth::Authentication;
+
+/// How often the server pings each client; one that answers nothing for two periods is dropped.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// Close code 1001: the server is going away.
+const GOING_AWAY: u16 = 1001;
+
+/// The subprotocol the client offers (graphql-transport-ws when it names none we speak).
+pub fn protocol(headers: &HeaderMap) -> Protocols {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse().ok()))
+        .unwrap_or(Protocols::GraphQLWS)
+}
+
+pub async fn upgrade(state: AppState, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let protocol = protocol(&headers);
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(socket, state, protocol))
+}
+
+async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
+    let (mut sink, stream) = socket.split();
+    let started = Instant::now();
+    // Milliseconds since `started` at which the client last sent anything (a pong counts).
+    let heard = Arc::new(AtomicU64::new(0));
+    let heard_in = heard.clone();
+    let input = stream
+        .take_while(|message| future::ready(message.is_ok()))
+        .filter_map(move |message| {
+            heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            future::ready(match message {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                _ => None,
+            })
+        });
+    let keys = state.keys.clone();
+    let engine =
+        ProtocolEngine::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
+            // Browsers cannot set headers on a websocket: the token travels in connection_init.
+            let header = ["authorization", "Authorization"]
+                .iter()
+                .find_map(|k| payload.get(*k)?.as_str());
+            match keys.authenticate(header) {
+                authenticated @ Authentication::Authenticated(_) => {
+                    let mut data = Data::default();
+                    data.insert(authenticated);
+                    Ok(data)
+                }
+                refused => Err(async_graphql::Error::new(match refused.context() {
+                    Err(err) => err.message().to_string(),
+                    Ok(_) => unreachable!("only failures reach here"),
+                })),
+            }
+        });
+    futures_util::pin_mut!(engine);
+    let mut stopping = state.orchestrator.stopping();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            outgoing = engine.next() => {
+                let message = match outgoing {
+                    Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                    Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                    None => break,
+                };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            _ = ping.tick() => {
+                let silent = started.elapsed().as_millis() as u64 - heard.load(Ordering::Relaxed);
+                if silent > 2 * PING_EVERY.as_millis() as u64 {
+                    tracing::info!("dropping a websocket that stopped answering pings");
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            _ = stopping.changed() => {
+                let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        }
+    }
+    let _ = sink.close().await;
+}
