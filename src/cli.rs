@@ -72,6 +72,24 @@ struct TokenArgs {
     hours: i64,
 }
 
+/// Variables read outside clap (secrets are not flags: they would show in `ps`).
+const OTHER_VARIABLES: &[&str] = &["FLOWGRAPH_JWT_SECRET", "RUST_LOG", "FLOWGRAPH_LOG_FORMAT"];
+
+/// Every environment variable the server reads: the deployment files may set only these.
+pub fn environment_variables() -> Vec<String> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut names: Vec<String> = std::iter::once(&command)
+        .chain(command.get_subcommands())
+        .flat_map(|c| c.get_arguments())
+        .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+        .chain(OTHER_VARIABLES.iter().map(|v| v.to_string()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn jwt_secret() -> Option<Secret> {
     std::env::var("FLOWGRAPH_JWT_SECRET")
         .ok()
@@ -154,5 +172,22 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_variable_is_listed() {
+        let names = super::environment_variables();
+        for expected in [
+            "DATABASE_URL",
+            "FLOWGRAPH_ADDR",
+            "FLOWGRAPH_WORKERS",
+            "FLOWGRAPH_JWT_SECRET",
+            "RUST_LOG",
+        ] {
+            assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+        }
     }
 }
