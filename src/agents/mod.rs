@@ -2,7 +2,9 @@
 //! Agents are pure and deterministic; the phase handlers in `discovery/` load their input and
 //! write their output.
 
+pub mod assessment;
 pub mod cleansing;
+pub mod collection;
 pub mod dependencies;
 pub mod health;
 pub mod import_checks;

@@ -143,15 +143,6 @@ impl UnitedDiscoveryFlow {
         UnitedDiscoveryFlow { store }
     }
 
-    /// Whether this version of flowgraph can run `phase`.
-    pub fn handles(&self, phase: PhaseName) -> bool {
-        use PhaseName::*;
-        matches!(
-            phase,
-            DataImport | AttributeMapping | DataCleansing | Inventory | DependencyAnalysis | TechDebtAnalysis
-        )
-    }
-
     pub async fn run(
         &self,
         scope: &TenantScope,
@@ -174,9 +165,12 @@ impl UnitedDiscoveryFlow {
             PhaseName::Inventory => phases::inventory::run(&mut input).await,
             PhaseName::DependencyAnalysis => phases::dependency_analysis::run(&mut input).await,
             PhaseName::TechDebtAnalysis => phases::tech_debt_analysis::run(&mut input).await,
-            other => Err(PhaseFailure::user(format!(
-                "phase {other} has no handler in this version of flowgraph"
-            ))),
+            PhaseName::ReadinessAssessment => phases::assessment::readiness(&mut input).await,
+            PhaseName::SixRStrategy => phases::assessment::six_r(&mut input).await,
+            PhaseName::WavePlanning => phases::assessment::waves(&mut input).await,
+            PhaseName::GapAnalysis => phases::collection::gap_analysis(&mut input).await,
+            PhaseName::QuestionnaireGeneration => phases::collection::questionnaire(&mut input).await,
+            PhaseName::DataValidation => phases::collection::data_validation(&mut input).await,
         };
         PhaseReport {
             outcome,

@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::store::{
     AgentStatRecord, AssetFilter, AssetRecord, AuditRecord, DependencyRecord, Direction, FieldMappingRecord,
-    FlowRecord, PhaseRunRecord, TechDebtRecord,
+    FlowRecord, FlowResultRecord, PhaseRunRecord, TechDebtRecord,
 };
 
 pub struct Batcher {
@@ -65,6 +65,28 @@ key!(
     /// An asset's tech-debt findings.
     TechDebtKey
 );
+
+/// A flow's results of one kind (application, wave, gap, question).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResultsKey(pub Uuid, pub &'static str);
+
+impl Loader<ResultsKey> for Batcher {
+    type Value = Vec<FlowResultRecord>;
+    type Error = Error;
+    async fn load(&self, keys: &[ResultsKey]) -> Result<HashMap<ResultsKey, Self::Value>, Error> {
+        let mut results = HashMap::new();
+        for (kind, keys) in group(keys.to_vec(), |k| k.1) {
+            let flows: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+            let mut rows = group(self.orchestrator.flow_results(&self.ctx, &flows, kind).await?, |r| {
+                r.flow_id
+            });
+            for key in keys {
+                results.insert(key, rows.remove(&key.0).unwrap_or_default());
+            }
+        }
+        Ok(results)
+    }
+}
 
 /// One page of one flow's assets; pages asked with the same arguments load together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

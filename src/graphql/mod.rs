@@ -4,6 +4,7 @@ mod enums;
 mod loaders;
 mod mutation;
 mod query;
+mod results;
 mod subscription;
 mod types;
 

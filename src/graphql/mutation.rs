@@ -2,10 +2,11 @@ use async_graphql::{Context, ID, InputObject, Json, Object, Result, Upload};
 use serde_json::Value;
 
 use super::enums::{FlowType, PhaseName, ValidationStatus};
+use super::results::{CollectionResponseInput, CollectionSubmission, RejectedResponse};
 use super::types::{Asset, Flow, Phase};
 use super::{caller, orchestrator, parse_id};
 use crate::error::AppError;
-use crate::orchestrator::{MappingOverride, NewFlow, RawInput};
+use crate::orchestrator::{CollectionResponse, MappingOverride, NewFlow, RawInput};
 
 pub struct MutationRoot;
 
@@ -125,6 +126,39 @@ impl MutationRoot {
         Ok(Asset(asset))
     }
 
+    /// Answers to a collection flow's questions: each is validated and written to its asset
+    /// (with an audit event); the last one completes the waiting data_validation phase.
+    async fn submit_collection_responses(
+        &self,
+        ctx: &Context<'_>,
+        flow_id: ID,
+        responses: Vec<CollectionResponseInput>,
+    ) -> Result<CollectionSubmission> {
+        let responses = responses
+            .into_iter()
+            .map(|r| CollectionResponse {
+                question_id: r.question_id.0,
+                value: r.value.0,
+            })
+            .collect();
+        let done = orchestrator(ctx)
+            .submit_collection_responses(caller(ctx)?, parse_id(&flow_id)?, responses)
+            .await?;
+        Ok(CollectionSubmission {
+            accepted: done.accepted as i32,
+            rejected: done
+                .rejected
+                .into_iter()
+                .map(|(question_id, message)| RejectedResponse {
+                    question_id: ID(question_id),
+                    message,
+                })
+                .collect(),
+            open_questions: done.open_questions as i32,
+            flow: Flow(done.flow),
+        })
+    }
+
     async fn pause_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
         Ok(Flow(
             orchestrator(ctx).pause_flow(caller(ctx)?, parse_id(&flow_id)?).await?,
@@ -146,8 +180,15 @@ impl MutationRoot {
     }
 
     /// Soft delete (admin only): hidden from every query, its audit trail kept.
-    async fn delete_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<bool> {
-        orchestrator(ctx).delete_flow(caller(ctx)?, parse_id(&flow_id)?).await?;
+    async fn delete_flow(
+        &self,
+        ctx: &Context<'_>,
+        flow_id: ID,
+        #[graphql(default = false)] cascade: bool,
+    ) -> Result<bool> {
+        orchestrator(ctx)
+            .delete_flow(caller(ctx)?, parse_id(&flow_id)?, cascade)
+            .await?;
         Ok(true)
     }
 }

@@ -13,8 +13,9 @@ use super::enums::{
 };
 use super::loaders::{
     AgentStatsKey, AssetKey, AssetPageKey, AuditKey, ChildrenKey, DependenciesKey, DependentsKey, FlowKey, MappingsKey,
-    PhaseRunsKey, TechDebtKey, loader,
+    PhaseRunsKey, ResultsKey, TechDebtKey, loader,
 };
+use super::results::{Application, CollectionGap, CollectionQuestion, OwnerQuestionnaire, Wave, WaveData};
 use crate::agents::{AgentSpec, REGISTRY};
 use crate::error::AppError;
 use crate::orchestrator::{PhaseView, phase_views};
@@ -80,6 +81,30 @@ impl From<AssetFilter> for StoreAssetFilter {
 }
 
 pub struct Flow(pub FlowRecord);
+
+impl Flow {
+    async fn wave_data(&self, ctx: &Context<'_>) -> Result<Vec<WaveData>> {
+        let rows = loader(ctx)?
+            .load_one(ResultsKey(self.0.id, "wave"))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_value(r.data.0).ok())
+            .collect())
+    }
+
+    /// The master discovery flow's assets (assessment results name them by source key).
+    async fn master_assets(&self, ctx: &Context<'_>) -> Result<std::sync::Arc<Vec<AssetRecord>>> {
+        let Some(master) = self.0.master_flow_id else {
+            return Ok(Default::default());
+        };
+        let assets = super::orchestrator(ctx)
+            .master_assets(super::caller(ctx)?, master)
+            .await?;
+        Ok(std::sync::Arc::new(assets))
+    }
+}
 
 #[Object]
 impl Flow {
@@ -203,6 +228,88 @@ impl Flow {
     async fn child_flows(&self, ctx: &Context<'_>) -> Result<Vec<Flow>> {
         let children = loader(ctx)?.load_one(ChildrenKey(self.0.id)).await?.unwrap_or_default();
         Ok(children.into_iter().map(Flow).collect())
+    }
+    /// An assessment's applications: readiness, 6R roll-up, effort, wave.
+    async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>> {
+        let loader = loader(ctx)?;
+        let rows = loader
+            .load_one(ResultsKey(self.0.id, "application"))
+            .await?
+            .unwrap_or_default();
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let waves = self.wave_data(ctx).await?;
+        let master = self.master_assets(ctx).await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let data = Application::parse(row);
+                let wave = waves
+                    .iter()
+                    .filter(|w| w.members.iter().any(|m| data.members_contain(m)))
+                    .map(|w| w.number)
+                    .max();
+                Application {
+                    data,
+                    wave,
+                    master_assets: master.clone(),
+                }
+            })
+            .collect())
+    }
+    /// An assessment's migration waves, in order.
+    async fn waves(&self, ctx: &Context<'_>) -> Result<Vec<Wave>> {
+        let master = self.master_assets(ctx).await?;
+        Ok(self
+            .wave_data(ctx)
+            .await?
+            .into_iter()
+            .map(|data| Wave {
+                data,
+                master_assets: master.clone(),
+            })
+            .collect())
+    }
+    /// The longest dependency chain of an assessment's assets (names, dependent first).
+    async fn critical_path(&self) -> Vec<String> {
+        self.0.flow_state.0["wavePlanning"]["criticalPath"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+    /// A collection's gaps: missing or doubtful critical attributes per asset.
+    async fn gaps(&self, ctx: &Context<'_>) -> Result<Vec<CollectionGap>> {
+        let rows = loader(ctx)?
+            .load_one(ResultsKey(self.0.id, "gap"))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_value(r.data.0).ok())
+            .map(CollectionGap)
+            .collect())
+    }
+    /// A collection's questions, grouped by the owner they are addressed to.
+    async fn questionnaire(&self, ctx: &Context<'_>) -> Result<Vec<OwnerQuestionnaire>> {
+        let rows = loader(ctx)?
+            .load_one(ResultsKey(self.0.id, "question"))
+            .await?
+            .unwrap_or_default();
+        let mut by_owner: std::collections::BTreeMap<String, Vec<CollectionQuestion>> = Default::default();
+        for question in rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_value::<crate::agents::collection::Question>(r.data.0).ok())
+        {
+            by_owner
+                .entry(question.owner.clone())
+                .or_default()
+                .push(CollectionQuestion(question));
+        }
+        Ok(by_owner
+            .into_iter()
+            .map(|(owner, questions)| OwnerQuestionnaire { owner, questions })
+            .collect())
     }
     /// Bumped by every write; a write against an older version is a CONFLICT.
     async fn version(&self) -> i32 {

@@ -115,11 +115,6 @@ impl MasterFlowOrchestrator {
         let flow = self.get_flow(ctx, flow_id).await?;
         let runs = self.store.phase_runs(&scope(ctx), &[flow.id]).await?;
         let phase = check_execute(&flow, &runs, phase)?;
-        if !self.discovery.handles(phase) {
-            return Err(AppError::bad_input(format!(
-                "phase {phase} has no handler in this version of flowgraph yet"
-            )));
-        }
         let run = queued_run(&flow, &runs, phase, ctx.user_id);
         let mut queued = next(&flow);
         queued.status = FlowStatus::Running;
@@ -332,8 +327,13 @@ impl MasterFlowOrchestrator {
         }
         let runs = self.store.phase_runs(&scope(ctx), &[flow.id]).await?;
         let latest = latest_runs(&runs);
-        let Some(waiting) = latest.iter().find(|r| r.status == PhaseStatus::WaitingForApproval) else {
-            return Err(AppError::conflict("no phase of the flow is waiting for approval"));
+        let Some(waiting) = latest
+            .iter()
+            .find(|r| r.status == PhaseStatus::WaitingForApproval && r.phase == PhaseName::AttributeMapping)
+        else {
+            return Err(AppError::conflict(
+                "the flow's field mappings are not waiting for approval",
+            ));
         };
         let mappings = self.store.field_mappings(&scope(ctx), &[flow.id]).await?;
         let approved = apply_overrides(mappings, &overrides)?;

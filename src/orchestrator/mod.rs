@@ -2,6 +2,7 @@
 //! the caller's tenant and role, applies the state machine, writes audit events, and hands phases
 //! to `UnitedDiscoveryFlow`.
 
+mod collection;
 pub mod events;
 mod execution;
 mod reads;
@@ -27,6 +28,7 @@ use crate::store::{
 };
 use state_machine::{check_complete, check_pause, check_resume, latest_runs};
 
+pub use collection::{CollectionResponse, Submission};
 pub use events::EventBus;
 pub use execution::MappingOverride;
 
@@ -204,11 +206,7 @@ impl MasterFlowOrchestrator {
             Some(config @ Value::Object(_)) => config,
             Some(_) => return Err(AppError::bad_input("configuration must be a JSON object")),
         };
-        if let Some(master) = input.master_flow_id {
-            self.get_flow(ctx, master)
-                .await
-                .map_err(|_| AppError::NotFound("master flow not found".into()))?;
-        }
+        self.check_master(ctx, input.flow_type, input.master_flow_id).await?;
         let raw_data = input.raw.map(raw_data_json).transpose()?;
         if input.flow_type == FlowType::Discovery && raw_data.is_none() {
             return Err(AppError::bad_input(
@@ -327,8 +325,45 @@ impl MasterFlowOrchestrator {
     }
 
     /// Soft delete: the flow disappears from every query; its audit trail stays in the database.
-    pub async fn delete_flow(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<()> {
+    /// An assessment or collection reads the assets of a completed discovery flow of the same
+    /// tenant: anything else (missing, another tenant's, unfinished) is the same BAD_USER_INPUT.
+    async fn check_master(&self, ctx: &RequestContext, flow_type: FlowType, master: Option<Uuid>) -> AppResult<()> {
+        let master = match master {
+            Some(id) => self.store.get_flow(&scope(ctx), id).await?,
+            None if flow_type == FlowType::Discovery => return Ok(()),
+            None => None,
+        };
+        let usable = match flow_type {
+            FlowType::Discovery => master.is_some(),
+            FlowType::Assessment | FlowType::Collection => master
+                .as_ref()
+                .is_some_and(|m| m.flow_type == FlowType::Discovery && m.status == FlowStatus::Completed),
+        };
+        if usable {
+            Ok(())
+        } else if flow_type == FlowType::Discovery {
+            Err(AppError::bad_input("masterFlowId names no flow of yours"))
+        } else {
+            Err(AppError::bad_input(format!(
+                "a {flow_type} flow needs masterFlowId: a completed discovery flow of the same tenant"
+            )))
+        }
+    }
+
+    /// Soft-deletes a flow; a master with live child flows needs `cascade`, which deletes them too.
+    pub async fn delete_flow(&self, ctx: &RequestContext, flow_id: Uuid, cascade: bool) -> AppResult<()> {
         ctx.require_delete()?;
+        let flow = self.get_flow(ctx, flow_id).await?;
+        let children = self.store.child_flows(&scope(ctx), &[flow.id]).await?;
+        if !children.is_empty() && !cascade {
+            return Err(AppError::conflict(format!(
+                "the flow has {} live child flows: delete them first, or pass cascade: true",
+                children.len()
+            )));
+        }
+        for child in children {
+            Box::pin(self.delete_flow(ctx, child.id, true)).await?;
+        }
         self.transition(ctx, flow_id, "flow_deleted", |flow, _| {
             let mut deleted = next(flow);
             deleted.deleted_at = Some(deleted.updated_at);

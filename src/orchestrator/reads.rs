@@ -66,6 +66,20 @@ impl MasterFlowOrchestrator {
         Ok(self.store.dependencies(&scope(ctx), asset_ids, direction).await?)
     }
 
+    /// Every asset of a flow of the caller's (an assessment's master, say).
+    pub async fn master_assets(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<Vec<AssetRecord>> {
+        Ok(self.store.flow_assets(&scope(ctx), flow_id).await?)
+    }
+
+    pub async fn flow_results(
+        &self,
+        ctx: &RequestContext,
+        flow_ids: &[Uuid],
+        kind: &str,
+    ) -> AppResult<Vec<crate::store::FlowResultRecord>> {
+        Ok(self.store.flow_results(&scope(ctx), flow_ids, kind).await?)
+    }
+
     pub async fn tech_debt(&self, ctx: &RequestContext, asset_ids: &[Uuid]) -> AppResult<Vec<TechDebtRecord>> {
         Ok(self.store.tech_debt(&scope(ctx), asset_ids).await?)
     }

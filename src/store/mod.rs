@@ -97,6 +97,13 @@ pub trait Store: Send + Sync + 'static {
         direction: Direction,
     ) -> StoreResult<Vec<DependencyRecord>>;
     async fn tech_debt(&self, scope: &TenantScope, asset_ids: &[Uuid]) -> StoreResult<Vec<TechDebtRecord>>;
+    /// Flows' results of one kind (application, wave, gap, question), in order.
+    async fn flow_results(
+        &self,
+        scope: &TenantScope,
+        flow_ids: &[Uuid],
+        kind: &str,
+    ) -> StoreResult<Vec<FlowResultRecord>>;
     /// Per-agent task aggregates: per flow for `Some(flows)`, over the whole tenant for `None`.
     async fn agent_stats(&self, scope: &TenantScope, flow_ids: Option<&[Uuid]>) -> StoreResult<Vec<AgentStatRecord>>;
     /// Sets an asset's validation status with its audit event; `NotFound` outside the tenant.

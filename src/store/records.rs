@@ -112,6 +112,45 @@ pub enum PhaseOutput {
         items: Vec<TechDebtRecord>,
         strategies: Vec<AssetStrategy>,
     },
+    /// Replaces the flow's results of one kind.
+    Results {
+        kind: &'static str,
+        rows: Vec<FlowResultRecord>,
+    },
+    /// Collection answers: the answered questions (upserted) and the values written to assets.
+    Answers {
+        questions: Vec<FlowResultRecord>,
+        assets: Vec<AssetAnswer>,
+    },
+}
+
+/// A row of `flow_results`: an application, wave, gap or question, as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FlowResultRecord {
+    pub flow_id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub position: i32,
+    pub data: Json<Value>,
+}
+
+/// Canonical attribute values a person supplied for an asset (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct AssetAnswer {
+    pub asset_id: Uuid,
+    pub hostname: Option<String>,
+    pub fqdn: Option<String>,
+    pub ip_address: Option<String>,
+    pub operating_system: Option<String>,
+    pub os_version: Option<String>,
+    pub environment: Option<String>,
+    pub application: Option<String>,
+    pub cpu_cores: Option<i64>,
+    pub memory_gb: Option<f64>,
+    pub storage_gb: Option<f64>,
+    pub owner: Option<String>,
+    pub business_criticality: Option<String>,
+    pub location: Option<String>,
 }
 
 /// One unit of work on a flow: the new flow row, optionally a phase run to insert or update
@@ -129,6 +168,8 @@ pub struct FlowChange<'a> {
     pub output: Option<&'a PhaseOutput>,
     pub agent_tasks: &'a [AgentTaskRecord],
     pub audit: Option<&'a AuditRecord>,
+    /// More audit events of the same change (one per answer, say).
+    pub more_audits: &'a [AuditRecord],
     /// Appended to the flow's event log with the next sequence numbers.
     pub events: &'a [EventPayload],
 }
@@ -144,6 +185,7 @@ impl<'a> FlowChange<'a> {
             output: None,
             agent_tasks: &[],
             audit: None,
+            more_audits: &[],
             events: &[],
         }
     }

@@ -273,7 +273,7 @@ macro_rules! impl_sql_store {
                     Self::write_output(&mut tx, flow, output).await?;
                 }
                 Self::insert_agent_tasks(&mut tx, flow, change.agent_tasks).await?;
-                if let Some(audit) = change.audit {
+                for audit in change.audit.into_iter().chain(change.more_audits) {
                     Self::insert_audit(&mut tx, audit).await?;
                 }
                 Self::insert_events(&mut tx, flow, change.events).await?;
@@ -690,6 +690,28 @@ macro_rules! impl_sql_store {
                 Ok(items)
             }
 
+            async fn flow_results(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_ids: &[uuid::Uuid],
+                kind: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::FlowResultRecord>> {
+                if flow_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = sqlx::query_as(concat!(
+                    "SELECT flow_id, kind, key, position, data FROM flow_results WHERE flow_id ", $in_ids,
+                    " AND", tenant_2_3!(), "AND kind = $4 ORDER BY flow_id, position"
+                ))
+                .bind(Self::ids(flow_ids))
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(kind)
+                .fetch_all(self.read())
+                .await?;
+                Ok(rows)
+            }
+
             async fn agent_stats(
                 &self,
                 scope: &$crate::store::TenantScope,
@@ -1075,6 +1097,52 @@ macro_rules! impl_sql_store {
                             insert.build().execute(&mut **tx).await?;
                         }
                     }
+                    $crate::store::PhaseOutput::Results { kind, rows } => {
+                        sqlx::query("DELETE FROM flow_results WHERE flow_id = $1 AND kind = $2")
+                            .bind(flow.id)
+                            .bind(*kind)
+                            .execute(&mut **tx)
+                            .await?;
+                        Self::upsert_results(tx, flow, rows).await?;
+                    }
+                    $crate::store::PhaseOutput::Answers { questions, assets } => {
+                        Self::upsert_results(tx, flow, questions).await?;
+                        for a in assets {
+                            // Only the values given change; the tenant filter keeps answers to
+                            // the flow's own client account.
+                            let updated = sqlx::query(
+                                "UPDATE assets SET hostname = COALESCE($3, hostname), fqdn = COALESCE($4, fqdn), \
+                                 ip_address = COALESCE($5, ip_address), operating_system = COALESCE($6, operating_system), \
+                                 os_version = COALESCE($7, os_version), environment = COALESCE($8, environment), \
+                                 application = COALESCE($9, application), cpu_cores = COALESCE($10, cpu_cores), \
+                                 memory_gb = COALESCE($11, memory_gb), storage_gb = COALESCE($12, storage_gb), \
+                                 owner = COALESCE($13, owner), business_criticality = COALESCE($14, business_criticality), \
+                                 location = COALESCE($15, location), updated_at = $16 \
+                                 WHERE id = $1 AND client_account_id = $2",
+                            )
+                            .bind(a.asset_id)
+                            .bind(flow.client_account_id)
+                            .bind(&a.hostname)
+                            .bind(&a.fqdn)
+                            .bind(&a.ip_address)
+                            .bind(&a.operating_system)
+                            .bind(&a.os_version)
+                            .bind(&a.environment)
+                            .bind(&a.application)
+                            .bind(a.cpu_cores)
+                            .bind(a.memory_gb)
+                            .bind(a.storage_gb)
+                            .bind(&a.owner)
+                            .bind(&a.business_criticality)
+                            .bind(&a.location)
+                            .bind(chrono::Utc::now())
+                            .execute(&mut **tx)
+                            .await?;
+                            if updated.rows_affected() != 1 {
+                                return Err(sqlx::Error::RowNotFound);
+                            }
+                        }
+                    }
                     $crate::store::PhaseOutput::TechDebt { items, strategies } => {
                         sqlx::query("DELETE FROM tech_debt_items WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
                         for chunk in items.chunks(1000) {
@@ -1111,6 +1179,32 @@ macro_rules! impl_sql_store {
                             .await?;
                         }
                     }
+                }
+                Ok(())
+            }
+
+            async fn upsert_results(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                flow: &$crate::store::FlowRecord,
+                rows: &[$crate::store::FlowResultRecord],
+            ) -> Result<(), sqlx::Error> {
+                for chunk in rows.chunks(1000) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO flow_results (flow_id, client_account_id, engagement_id, kind, key, position, data) ",
+                    );
+                    insert.push_values(chunk, |mut row, r| {
+                        row.push_bind(flow.id)
+                            .push_bind(flow.client_account_id)
+                            .push_bind(flow.engagement_id)
+                            .push_bind(&r.kind)
+                            .push_bind(&r.key)
+                            .push_bind(r.position)
+                            .push_bind(&r.data);
+                    });
+                    insert.push(
+                        " ON CONFLICT (flow_id, kind, key) DO UPDATE SET position = excluded.position, data = excluded.data",
+                    );
+                    insert.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }

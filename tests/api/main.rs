@@ -3,6 +3,7 @@
 mod helpers;
 
 mod discovery;
+mod flows;
 mod input;
 mod lifecycle;
 mod live;

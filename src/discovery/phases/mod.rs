@@ -1,6 +1,8 @@
 //! One module per discovery phase.
 
+pub mod assessment;
 pub mod attribute_mapping;
+pub mod collection;
 pub mod data_cleansing;
 pub mod data_import;
 pub mod dependency_analysis;
