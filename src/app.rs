@@ -32,6 +32,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        if settings.production && settings.jwt_secret.is_none() {
+            anyhow::bail!(
+                "FLOWGRAPH_ENV=production needs FLOWGRAPH_JWT_SECRET: refusing to start with a throwaway secret"
+            );
+        }
         let store = store::connect(&settings.database_url)
             .await
             .context("opening the database")?;
@@ -50,7 +55,8 @@ impl Application {
             .with_context(|| format!("binding {}", settings.addr))?;
         let workers = WorkerPool::start(orchestrator.clone(), settings.workers);
         let state = AppState {
-            schema: build_schema(orchestrator.clone()),
+            schema: build_schema(orchestrator.clone(), &settings.limits),
+            limits: Arc::new(settings.limits.clone()),
             orchestrator,
             keys: Arc::new(keys),
             store,

@@ -5,7 +5,9 @@ use uuid::Uuid;
 
 use crate::app::{Application, demo_claims};
 use crate::auth::{Claims, JwtKeys};
-use crate::config::{DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Secret, Settings, WorkerSettings};
+use crate::config::{
+    DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Limits, Secret, Settings, WorkerSettings,
+};
 use crate::domain::Role;
 
 #[derive(Parser)]
@@ -54,6 +56,32 @@ struct ServeArgs {
     /// Seconds shutdown waits for running phases before returning them to the queue.
     #[arg(long, env = "FLOWGRAPH_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     shutdown_grace_seconds: u64,
+    /// production: requires FLOWGRAPH_JWT_SECRET; introspection and playground off by default.
+    #[arg(long = "env", env = "FLOWGRAPH_ENV", value_parser = ["development", "production"], default_value = "development")]
+    environment: String,
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "FLOWGRAPH_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
+    max_depth: usize,
+    /// Largest query complexity (fields counted) accepted.
+    #[arg(long, env = "FLOWGRAPH_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
+    max_complexity: usize,
+    #[arg(long, env = "FLOWGRAPH_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
+    max_root_fields: usize,
+    #[arg(long, env = "FLOWGRAPH_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
+    max_aliases: usize,
+    /// Schema introspection (default: on, off in production).
+    #[arg(long, env = "FLOWGRAPH_INTROSPECTION")]
+    introspection: Option<bool>,
+    /// The GraphiQL playground (default: on, off in production).
+    #[arg(long, env = "FLOWGRAPH_PLAYGROUND")]
+    playground: Option<bool>,
+    #[arg(long, env = "FLOWGRAPH_REQUEST_TIMEOUT_SECONDS", default_value_t = 300)]
+    request_timeout_seconds: u64,
+    #[arg(long, env = "FLOWGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = Limits::default().max_subscriptions_per_connection)]
+    max_subscriptions_per_connection: usize,
+    /// Origins allowed to call the API from a browser, comma-separated (default: none).
+    #[arg(long, env = "FLOWGRAPH_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
 }
 
 #[derive(Args)]
@@ -143,6 +171,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             lease: std::time::Duration::from_secs(args.lease_seconds.max(3)),
             grace: std::time::Duration::from_secs(args.shutdown_grace_seconds),
         },
+        limits: Limits {
+            max_depth: args.max_depth,
+            max_complexity: args.max_complexity,
+            max_root_fields: args.max_root_fields,
+            max_aliases: args.max_aliases,
+            introspection: args.introspection.unwrap_or(args.environment != "production"),
+            playground: args.playground.unwrap_or(args.environment != "production"),
+            request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds.max(1)),
+            max_subscriptions_per_connection: args.max_subscriptions_per_connection,
+            cors_origins: args.cors_origins.into_iter().filter(|o| !o.trim().is_empty()).collect(),
+        },
+        production: args.environment == "production",
     };
     let app = Application::build(&settings).await?;
     let base = format!("http://{}", app.local_addr());

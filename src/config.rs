@@ -36,6 +36,42 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     pub max_body_bytes: usize,
     pub workers: WorkerSettings,
+    pub limits: Limits,
+    /// `FLOWGRAPH_ENV=production`: a secret is required; introspection and the playground are
+    /// off unless `limits` turns them on.
+    pub production: bool,
+}
+
+/// What a request may ask for. The defaults admit the playground's and the dashboards' real
+/// queries with room to spare; hostile ones (deep nesting, alias floods) are refused up front.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_root_fields: usize,
+    pub max_aliases: usize,
+    pub introspection: bool,
+    pub playground: bool,
+    pub request_timeout: std::time::Duration,
+    pub max_subscriptions_per_connection: usize,
+    /// Origins allowed cross-origin requests; empty: same origin only.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            max_complexity: 2000,
+            max_root_fields: 20,
+            max_aliases: 50,
+            introspection: true,
+            playground: true,
+            request_timeout: std::time::Duration::from_secs(300),
+            max_subscriptions_per_connection: 100,
+            cors_origins: Vec::new(),
+        }
+    }
 }
 
 impl Settings {
@@ -46,6 +82,8 @@ impl Settings {
             jwt_secret: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             workers: WorkerSettings::default(),
+            limits: Limits::default(),
+            production: false,
         }
     }
 }

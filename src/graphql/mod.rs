@@ -14,6 +14,7 @@ use async_graphql::{Context, ID, Schema};
 use uuid::Uuid;
 
 use crate::auth::{Authentication, RequestContext};
+use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::orchestrator::MasterFlowOrchestrator;
 
@@ -24,10 +25,58 @@ pub use subscription::SubscriptionRoot;
 
 pub type FlowgraphSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-pub fn build_schema(orchestrator: Arc<MasterFlowOrchestrator>) -> FlowgraphSchema {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+pub fn build_schema(orchestrator: Arc<MasterFlowOrchestrator>, limits: &Limits) -> FlowgraphSchema {
+    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(orchestrator)
-        .finish()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
+}
+
+/// Refuses a document with more root fields or aliases than allowed: async-graphql limits depth
+/// and complexity, not breadth. A document that does not parse is left to the executor's error.
+pub fn check_breadth(query: &str, limits: &Limits) -> Result<(), String> {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return Ok(());
+    };
+    fn aliases(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => usize::from(f.node.alias.is_some()) + aliases(&f.node.selection_set.node),
+                Selection::InlineFragment(f) => aliases(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let mut total_aliases = document
+        .fragments
+        .values()
+        .map(|f| aliases(&f.node.selection_set.node))
+        .sum::<usize>();
+    for (_, operation) in document.operations.iter() {
+        let roots = operation.node.selection_set.node.items.len();
+        if roots > limits.max_root_fields {
+            return Err(format!(
+                "the operation has {roots} root fields; at most {} are allowed",
+                limits.max_root_fields
+            ));
+        }
+        total_aliases += aliases(&operation.node.selection_set.node);
+    }
+    if total_aliases > limits.max_aliases {
+        return Err(format!(
+            "the document has {total_aliases} aliases; at most {} are allowed",
+            limits.max_aliases
+        ));
+    }
+    Ok(())
 }
 
 /// The SDL the code defines; `schema.graphql` is this text.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
-use crate::graphql::{loaders, tag_uncoded_errors};
+use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
 
 /// The operation's name (given, or written after `query`/`mutation`), else the first root field
 /// of an anonymous operation: the `operation` label of the request metrics.
@@ -63,6 +63,19 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         Ok(batch) => batch,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable GraphQL request: {err}")),
     };
+    let requests: Vec<&async_graphql::Request> = match &batch {
+        BatchRequest::Single(one) => vec![one],
+        BatchRequest::Batch(all) => all.iter().collect(),
+    };
+    if requests.len() > state.limits.max_root_fields {
+        return refuse(StatusCode::BAD_REQUEST, "too many operations in one batch");
+    }
+    if let Some(why) = requests
+        .iter()
+        .find_map(|r| check_breadth(&r.query, &state.limits).err())
+    {
+        return refuse(StatusCode::BAD_REQUEST, &why);
+    }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
     let batch = match &authentication {

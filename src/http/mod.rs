@@ -12,13 +12,16 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, State};
-use axum::http::{HeaderMap, HeaderName, Request, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
+use crate::config::Limits;
 use crate::graphql::FlowgraphSchema;
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
@@ -34,12 +37,32 @@ pub struct AppState {
     /// Workers in this process (a gauge on /metrics).
     pub workers: usize,
     pub max_body_bytes: usize,
+    pub limits: Arc<Limits>,
 }
 
-/// GET /graphql: a websocket upgrade for subscriptions, otherwise the playground.
+/// Cross-origin requests only from the configured origins (none: same origin only).
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+}
+
+/// GET /graphql: a websocket upgrade for subscriptions, otherwise the playground (when enabled).
 async fn graphql_get(State(state): State<AppState>, request: Request<Body>) -> Response {
     let upgrade = request.headers().get(header::UPGRADE).and_then(|v| v.to_str().ok());
     if !upgrade.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        if !state.limits.playground {
+            return (
+                axum::http::StatusCode::NOT_FOUND,
+                "the playground is off (FLOWGRAPH_PLAYGROUND)",
+            )
+                .into_response();
+        }
         return playground::index().await.into_response();
     }
     let (mut parts, _) = request.into_parts();
@@ -56,15 +79,25 @@ async fn subscriptions(State(state): State<AppState>, headers: HeaderMap, upgrad
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let limits = state.limits.clone();
+    let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions))
-        .route("/playground", get(playground::index))
-        .route("/playground/assets/{file}", get(playground::asset))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(health::metrics));
+    if limits.playground {
+        routes = routes
+            .route("/playground", get(playground::index))
+            .route("/playground/assets/{file}", get(playground::asset));
+    }
+    routes
         .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(cors(&limits.cors_origins))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request
                 .headers()

@@ -4,8 +4,9 @@
 //! checked once in `connection_init`, websocket pings with dead peers dropped, and a proper
 //! close frame when the server shuts down.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::Data;
@@ -16,6 +17,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt, future};
+use tokio::sync::Notify;
 
 use super::AppState;
 use crate::auth::Authentication;
@@ -24,6 +26,18 @@ use crate::auth::Authentication;
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// Close code 1001: the server is going away.
 const GOING_AWAY: u16 = 1001;
+/// Close code for a connection that opened more subscriptions than allowed.
+const TOO_MANY: u16 = 4429;
+
+/// A subscription the server completed (or refused) no longer counts against the cap.
+fn forget_finished(active: &Mutex<HashSet<String>>, text: &str) {
+    if let Ok(message) = serde_json::from_str::<serde_json::Value>(text)
+        && matches!(message["type"].as_str(), Some("complete" | "error"))
+        && let (Some(id), Ok(mut open)) = (message["id"].as_str(), active.lock())
+    {
+        open.remove(id);
+    }
+}
 
 /// The subprotocol the client offers (graphql-transport-ws when it names none we speak).
 pub fn protocol(headers: &HeaderMap) -> Protocols {
@@ -47,14 +61,42 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
     // Milliseconds since `started` at which the client last sent anything (a pong counts).
     let heard = Arc::new(AtomicU64::new(0));
     let heard_in = heard.clone();
+    // Subscriptions this connection has open, capped: one socket must not pin a thousand watchers.
+    let active = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let over_cap = Arc::new(Notify::new());
+    let (active_in, over_cap_in, cap) = (
+        active.clone(),
+        over_cap.clone(),
+        state.limits.max_subscriptions_per_connection,
+    );
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
         .filter_map(move |message| {
             heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
-            future::ready(match message {
+            let data = match message {
                 Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
                 _ => None,
-            })
+            };
+            if let Some(bytes) = &data
+                && let Ok(message) = serde_json::from_slice::<serde_json::Value>(bytes)
+                && let (Some(kind), Some(id)) = (message["type"].as_str(), message["id"].as_str())
+                && let Ok(mut open) = active_in.lock()
+            {
+                match kind {
+                    "subscribe" | "start" if open.len() >= cap && !open.contains(id) => {
+                        over_cap_in.notify_one();
+                        return future::ready(None);
+                    }
+                    "subscribe" | "start" => {
+                        open.insert(id.to_string());
+                    }
+                    "complete" | "stop" => {
+                        open.remove(id);
+                    }
+                    _ => {}
+                }
+            }
+            future::ready(data)
         });
     let keys = state.keys.clone();
     let engine =
@@ -83,7 +125,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
         tokio::select! {
             outgoing = engine.next() => {
                 let message = match outgoing {
-                    Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                    Some(WsMessage::Text(text)) => {
+                        forget_finished(&active, &text);
+                        Message::Text(text.into())
+                    }
                     Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
                     None => break,
                 };
@@ -100,6 +145,11 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     break;
                 }
+            }
+            _ = over_cap.notified() => {
+                let frame = CloseFrame { code: TOO_MANY, reason: "too many subscriptions on one connection".into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
             }
             _ = stopping.changed() => {
                 let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };

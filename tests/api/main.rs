@@ -6,6 +6,7 @@ mod discovery;
 mod flows;
 mod input;
 mod lifecycle;
+mod limits;
 mod live;
 mod schema;
 mod tenancy;

@@ -1,0 +1,134 @@
+//! Hostile requests are refused up front: depth, breadth, aliases, subscriptions per socket;
+//! production mode hides the schema and the playground; CORS only for configured origins.
+
+use std::time::Duration;
+
+use flowgraph::domain::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Tenant, TestApp, error_code, spawn_app_with};
+use crate::on_both_databases;
+use crate::ws_client::{Protocol, Received, WsClient};
+
+async fn hostile_queries_are_refused(app: TestApp) {
+    let token = app.token(Tenant::new(), Role::Viewer);
+    // Deeper than the limit: asset → flow → asset pages, over and over.
+    let mut deep = String::from("id");
+    for _ in 0..12 {
+        deep = format!("masterFlow {{ childFlows {{ {deep} }} }}");
+    }
+    let response = app
+        .gql(
+            Some(&token),
+            &format!("{{ flows {{ edges {{ node {{ {deep} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response:#}");
+
+    let aliases: String = (0..60).map(|i| format!("a{i}: agents {{ name }} ")).collect();
+    let flood = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": format!("{{ {aliases} }}") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flood.status(), 400);
+    let body: Value = flood.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("root fields"),
+        "{body}"
+    );
+
+    let aliased: String = (0..60).map(|i| format!("n{i}: name ")).collect();
+    let response = app
+        .gql(Some(&token), &format!("{{ agents {{ {aliased} }} }}"), json!({}))
+        .await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT");
+    assert!(response["errors"][0]["message"].as_str().unwrap().contains("aliases"));
+
+    // The real queries still pass.
+    app.data(&token, "{ flows(first: 20) { edges { node { assets(first: 50) { edges { node { dependencies { target { name } } techDebt { severity } } } } } } } }", json!({})).await;
+}
+
+async fn subscriptions_per_socket_are_capped(app: TestApp) {
+    let _ = app;
+    let Some(app) = spawn_app_with(Backend::Sqlite, |s| s.limits.max_subscriptions_per_connection = 2).await else {
+        return;
+    };
+    let token = app.token(Tenant::new(), Role::Viewer);
+    let url = format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1));
+    let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
+        .await
+        .unwrap();
+    for id in ["1", "2", "3"] {
+        ws.subscribe(id, "subscription { flowUpdates { flowId } }", json!({}))
+            .await;
+    }
+    loop {
+        match ws.next(Duration::from_secs(10)).await {
+            Received::Closed(code) => {
+                assert_eq!(code, Some(4429));
+                break;
+            }
+            Received::Nothing => panic!("the third subscription was not refused"),
+            _ => continue,
+        }
+    }
+}
+
+on_both_databases!(hostile_queries_are_refused, subscriptions_per_socket_are_capped);
+
+#[tokio::test]
+async fn production_hides_the_schema_and_needs_a_secret() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.production = true;
+        s.limits.introspection = false;
+        s.limits.playground = false;
+    })
+    .await
+    .unwrap();
+    let token = app.token(Tenant::new(), Role::Viewer);
+    let introspection = app
+        .gql(Some(&token), "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert!(introspection["data"]["__schema"].is_null(), "{introspection}");
+    assert_eq!(app.http.get(app.url("/playground")).send().await.unwrap().status(), 404);
+    assert_eq!(app.http.get(app.url("/graphql")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        app.data(&token, "{ flows { totalCount } }", json!({})).await["flows"]["totalCount"],
+        0
+    );
+
+    let mut settings = app.settings.clone();
+    settings.jwt_secret = None;
+    let refused = flowgraph::app::Application::build(&settings).await;
+    assert!(refused.err().unwrap().to_string().contains("FLOWGRAPH_JWT_SECRET"));
+}
+
+#[tokio::test]
+async fn cors_admits_only_configured_origins() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.cors_origins = vec!["https://dashboard.example.com".into()]
+    })
+    .await
+    .unwrap();
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization,content-type")
+            .send()
+    };
+    let allowed = preflight("https://dashboard.example.com").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://dashboard.example.com"
+    );
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
