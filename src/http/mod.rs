@@ -1,9 +1,10 @@
-//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, with request ids
-//! and tracing.
+//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, the REST
+//! compatibility routes under /api/v1, with request ids and tracing.
 
 mod graphql;
 mod health;
 mod playground;
+pub mod rest;
 mod ws;
 
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
+        .merge(rest::router())
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

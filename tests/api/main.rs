@@ -6,6 +6,7 @@ mod discovery;
 mod input;
 mod lifecycle;
 mod live;
+mod rest;
 mod schema;
 mod tenancy;
 mod ws_client;
