@@ -1,9 +1,10 @@
-//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, with request ids
-//! and tracing.
+//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, the REST
+//! compatibility routes under /api/v1, with request ids and tracing.
 
 mod graphql;
 mod health;
 mod playground;
+pub mod rest;
 mod ws;
 
 use std::sync::Arc;
@@ -85,7 +86,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(subscriptions))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .route("/metrics", get(health::metrics));
+        .route("/metrics", get(health::metrics))
+        .merge(rest::router());
     if limits.playground {
         routes = routes
             .route("/playground", get(playground::index))

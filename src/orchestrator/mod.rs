@@ -31,6 +31,7 @@ use state_machine::{check_complete, check_pause, check_resume, latest_runs};
 pub use collection::{CollectionResponse, Submission};
 pub use events::EventBus;
 pub use execution::MappingOverride;
+pub use reads::VALIDATION_STATUSES;
 
 /// The raw CMDB export a discovery flow starts from.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ mod input;
 mod lifecycle;
 mod limits;
 mod live;
+mod rest;
 mod schema;
 mod tenancy;
 mod ws_client;
