@@ -64,6 +64,7 @@ enum TestDb {
 }
 
 pub struct TestApp {
+    pub backend: Backend,
     pub base: String,
     pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
@@ -112,6 +113,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     adjust(&mut settings);
     let (base, store, stop) = start(&settings).await;
     Some(TestApp {
+        backend,
         base,
         http: reqwest::Client::new(),
         store,
