@@ -1,4 +1,4 @@
-//! `flowgraph serve | migrate | schema | token`.
+//! `flowgraph serve | migrate | migrate-legacy | schema | token`.
 
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
@@ -25,6 +25,10 @@ enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
+    /// Copy the old services' discovery flows (crewai_flow_state_extensions + discovery_flows) into
+    /// this database, then prove it: counts per tenant, every id, checksums. Exits non-zero when the
+    /// check fails. Layout read: migrations/legacy/README.md.
+    MigrateLegacy(MigrateLegacyArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Print a token signed with FLOWGRAPH_JWT_SECRET.
@@ -85,6 +89,32 @@ struct ServeArgs {
 }
 
 #[derive(Args)]
+struct MigrateLegacyArgs {
+    /// The old services' PostgreSQL database (postgres://…).
+    #[arg(long, env = "FLOWGRAPH_LEGACY_DATABASE_URL")]
+    from: String,
+    /// The database to migrate into.
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Read, validate and report what would be done; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Source rows per batch; each batch is written in one transaction.
+    #[arg(long, default_value_t = crate::legacy::DEFAULT_BATCH_SIZE, value_parser = batch_size)]
+    batch_size: usize,
+}
+
+fn batch_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(size) if (1..=10_000).contains(&size) => Ok(size),
+        _ => Err("a number from 1 to 10000".into()),
+    }
+}
+
+#[derive(Args)]
 struct TokenArgs {
     #[arg(long, value_parser = ["viewer", "analyst", "admin"], default_value = "analyst")]
     role: String,
@@ -134,6 +164,25 @@ pub async fn run() -> anyhow::Result<()> {
             crate::telemetry::init();
             crate::store::connect(&args.database_url).await?;
             println!("migrations applied to {}", redact(&args.database_url));
+            Ok(())
+        }
+        Some(Command::MigrateLegacy(args)) => {
+            crate::telemetry::init();
+            let report = crate::legacy::migrate(&crate::legacy::MigrateOptions {
+                source_url: args.from,
+                target_url: args.database.database_url,
+                dry_run: args.dry_run,
+                batch_size: args.batch_size,
+            })
+            .await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_table());
+            }
+            if !report.integrity_ok {
+                anyhow::bail!("migrate-legacy: the integrity check failed (see the report)");
+            }
             Ok(())
         }
         Some(Command::Schema) => {
@@ -202,7 +251,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// A database URL without its password, for logs.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
     reads: Arc<AtomicU64>,
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     reads: Arc<AtomicU64>,
 }
 
