@@ -467,10 +467,19 @@ async fn nested_query_cost_is_flat(app: TestApp) {
     };
     let nested = "{ flows(first: 20) { edges { node { assets(first: 50) { edges { node {
         dependencies { target { name } } techDebt { severity } } } } } } } }";
+    // The fewest statements over a few runs: on a loaded machine a DataLoader batch can be cut
+    // in two by its 1 ms window, which only ever adds statements.
     let cost = || async {
-        let before = app.store.read_statements();
-        let data = app.data(&token, nested, json!({})).await;
-        (app.store.read_statements() - before, data)
+        let mut best = (u64::MAX, Value::Null);
+        for _ in 0..3 {
+            let before = app.store.read_statements();
+            let data = app.data(&token, nested, json!({})).await;
+            let spent = app.store.read_statements() - before;
+            if spent < best.0 {
+                best = (spent, data);
+            }
+        }
+        best
     };
 
     for _ in 0..2 {
