@@ -1,0 +1,386 @@
+//! flowgraph's benchmark: prints tables, asserts nothing (targets live in BENCHMARKS.md).
+//!
+//!   cargo bench --bench flowgraph -- [pipeline|latency|reads|all] [--rows N]
+//!
+//! The real server runs in this process on a free port; the client speaks HTTP to it. SQLite
+//! always; PostgreSQL too when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set, in a fresh
+//! database that is dropped afterwards.
+
+use std::time::{Duration, Instant};
+
+use flowgraph::app::Application;
+use flowgraph::auth::{Claims, JwtKeys};
+use flowgraph::config::{Secret, Settings};
+use flowgraph::domain::Role;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use uuid::Uuid;
+
+struct Server {
+    base: String,
+    token: String,
+    store: std::sync::Arc<dyn flowgraph::store::Store>,
+    http: reqwest::Client,
+    cleanup: Option<(String, String)>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    label: &'static str,
+    url: String,
+}
+
+impl Server {
+    async fn start(label: &'static str) -> Option<Server> {
+        let (url, cleanup) = match label {
+            "sqlite" => (
+                format!(
+                    "sqlite://{}",
+                    std::env::temp_dir()
+                        .join(format!("fg-bench-{}.db", Uuid::new_v4().simple()))
+                        .display()
+                ),
+                None,
+            ),
+            _ => {
+                let admin = std::env::var("BENCH_DATABASE_URL")
+                    .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+                    .ok()?;
+                let name = format!("flowgraph_bench_{}", Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                let (server, _) = admin.rsplit_once('/')?;
+                (format!("{server}/{name}"), Some((admin.clone(), name)))
+            }
+        };
+        let secret = JwtKeys::generate_secret();
+        let mut settings = Settings::new(url.clone());
+        settings.addr = "127.0.0.1:0".into();
+        settings.jwt_secret = Some(Secret::new(secret.clone()));
+        settings.max_body_bytes = 256 * 1024 * 1024;
+        let app = Application::build(&settings).await.expect("the server starts");
+        let base = format!("http://{}", app.local_addr());
+        let store = app.store();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        let claims = Claims {
+            sub: Uuid::new_v4(),
+            client_account_id: Uuid::new_v4(),
+            engagement_id: Some(Uuid::new_v4()),
+            role: Role::Admin,
+            exp: chrono::Utc::now().timestamp() + 86_400,
+        };
+        let token = JwtKeys::new(secret.as_bytes()).issue(&claims).unwrap();
+        Some(Server {
+            base,
+            token,
+            store,
+            http: reqwest::Client::new(),
+            cleanup,
+            _stop: stop,
+            label,
+            url,
+        })
+    }
+
+    async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response: Value = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(response.get("errors").is_none(), "{response}");
+        response["data"].clone()
+    }
+
+    async fn create(&self, csv: &str) -> String {
+        let data = self
+            .gql("mutation($csv: String) { createFlow(input: { flowType: DISCOVERY, name: \"bench\", csv: $csv }) { id } }", json!({ "csv": csv }))
+            .await;
+        data["createFlow"]["id"].as_str().unwrap().to_string()
+    }
+
+    async fn drop_database(self) {
+        if let Some((admin, name)) = &self.cleanup
+            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+        if self.label == "sqlite" {
+            let path = self.url.trim_start_matches("sqlite://").to_string();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+}
+
+/// A CMDB export of `rows` rows: applications over web and app servers and a database, each
+/// database on a host, a mix of supported and end-of-life platforms, some messy spellings.
+fn generate(rows: usize) -> String {
+    const OS: &[&str] = &[
+        "Windows Server 2008 R2 Enterprise",
+        "Windows Server 2019 Standard",
+        "Red Hat Enterprise Linux Server 6.10",
+        "Red Hat Enterprise Linux 8.8",
+        "Ubuntu 22.04.3 LTS",
+        "Ubuntu 14.04.6 LTS",
+        "AIX 7.1",
+    ];
+    const DB: &[&str] = &[
+        "MySQL 5.6",
+        "Microsoft SQL Server 2012",
+        "Oracle Database 19c",
+        "PostgreSQL 16",
+    ];
+    const ENV: &[&str] = &["Prod", "PRD", "production", "DEV", "Test", "QA"];
+    let mut csv = String::from(
+        "Server Name,Asset Type,IP Address,FQDN,Operating System,OS Version,Environment,Application,CPU Cores,Memory (GB),Storage (GB),Owner,Depends On\n",
+    );
+    let apps = (rows / 6).max(1);
+    let mut written = 0;
+    'outer: for a in 0..apps {
+        let env = ENV[a % ENV.len()];
+        let app = format!("App{a:06}");
+        let hosts: Vec<String> = (0..4).map(|h| format!("srv{a:06}{h}")).collect();
+        let db = format!("db{a:06}");
+        for (h, host) in hosts.iter().enumerate() {
+            if written == rows {
+                break 'outer;
+            }
+            let ip = format!("10.{}.{}.{}", (a >> 16) & 255, (a >> 8) & 255, (a * 4 + h) % 250 + 1);
+            csv.push_str(&format!(
+                "{host},Server,{ip},{host}.corp.example.com,{},,{env},{app},{},{} GB,{},ops-{},\n",
+                OS[(a + h) % OS.len()],
+                2 << (h % 3),
+                8 << (a % 4),
+                100 * (h + 1),
+                a % 17
+            ));
+            written += 1;
+        }
+        if written == rows {
+            break;
+        }
+        csv.push_str(&format!(
+            "{db},Database,,,{},,{env},{app},,,500,dba-team,{}\n",
+            DB[a % DB.len()],
+            hosts[0]
+        ));
+        written += 1;
+        if written == rows {
+            break;
+        }
+        csv.push_str(&format!(
+            "{app},Application,,,,,{env},{app},,,,owner-{},{};{db}\n",
+            a % 31,
+            hosts.join(";")
+        ));
+        written += 1;
+    }
+    csv
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn pipeline(server: &Server, rows: usize) {
+    let csv = generate(rows);
+    let clock = Instant::now();
+    let id = server.create(&csv).await;
+    let created = clock.elapsed();
+    let done = server
+        .gql("mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics assets { totalCount } } }", json!({ "id": id }))
+        .await;
+    let total = clock.elapsed();
+    let flow = &done["executeFlow"];
+    assert_eq!(flow["status"], "COMPLETED", "{flow}");
+    let assets = flow["assets"]["totalCount"].as_f64().unwrap();
+    println!("\n## pipeline: {rows} rows on {} ({} assets)", server.label, assets);
+    println!("| phase | ms | items | items/s |\n|---|---:|---:|---:|");
+    println!(
+        "| createFlow (upload) | {:.0} | {rows} | {:.0} |",
+        created.as_secs_f64() * 1000.0,
+        rows as f64 / created.as_secs_f64()
+    );
+    let metrics = &flow["performanceMetrics"];
+    for phase in [
+        "data_import",
+        "attribute_mapping",
+        "data_cleansing",
+        "inventory",
+        "dependency_analysis",
+        "tech_debt_analysis",
+    ] {
+        let m = &metrics[phase];
+        println!(
+            "| {phase} | {} | {} | {} |",
+            m["durationMs"], m["items"], m["itemsPerSecond"]
+        );
+    }
+    println!(
+        "| **end to end** | {:.0} | {assets} | **{:.0} assets/s** |",
+        total.as_secs_f64() * 1000.0,
+        assets / total.as_secs_f64()
+    );
+    println!("peak RSS of the process (server and client): {:.0} MB", peak_rss_mb());
+
+    if server.label == "postgres" {
+        // The ceiling for the import: COPY of the same rows into an unindexed table.
+        let mut conn = sqlx::PgConnection::connect(&server.url).await.unwrap();
+        sqlx::raw_sql("CREATE UNLOGGED TABLE bench_copy (line TEXT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let body: String = csv
+            .lines()
+            .skip(1)
+            .map(|l| format!("{}\n", l.replace('\\', "\\\\").replace('\t', "\\t")))
+            .collect();
+        let clock = Instant::now();
+        let mut copy = conn.copy_in_raw("COPY bench_copy (line) FROM STDIN").await.unwrap();
+        copy.send(body.as_bytes()).await.unwrap();
+        copy.finish().await.unwrap();
+        let copy_rate = rows as f64 / clock.elapsed().as_secs_f64();
+        let import_rate = metrics["data_import"]["itemsPerSecond"].as_f64().unwrap_or(0.0);
+        println!(
+            "raw COPY: {copy_rate:.0} rows/s; data_import / COPY = {:.2}",
+            import_rate / copy_rate
+        );
+    }
+}
+
+async fn latency(server: &Server) {
+    let mut create = Vec::new();
+    let mut enqueue = Vec::new();
+    for _ in 0..200 {
+        let clock = Instant::now();
+        let id = server.create("Server Name,Environment\nweb01,Prod\n").await;
+        create.push(clock.elapsed().as_secs_f64() * 1000.0);
+        let clock = Instant::now();
+        server
+            .gql(
+                "mutation($id: ID!) { executePhase(flowId: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+        enqueue.push(clock.elapsed().as_secs_f64() * 1000.0);
+    }
+    create.sort_by(f64::total_cmp);
+    enqueue.sort_by(f64::total_cmp);
+    println!("\n## latency on {} (200 sequential calls)", server.label);
+    println!("| call | p50 ms | p99 ms |\n|---|---:|---:|");
+    println!(
+        "| createFlow | {:.2} | {:.2} |",
+        percentile(&create, 0.5),
+        percentile(&create, 0.99)
+    );
+    println!(
+        "| executePhase (enqueue) | {:.2} | {:.2} |",
+        percentile(&enqueue, 0.5),
+        percentile(&enqueue, 0.99)
+    );
+}
+
+async fn reads(server: &Server) {
+    // 20 flows of 50 assets each, fully analysed.
+    for _ in 0..20 {
+        let id = server.create(&generate(50)).await;
+        server
+            .gql(
+                "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+    }
+    let query = "{ flows(first: 20) { edges { node { assets(first: 50) { edges { node { name dependencies { target { name } } techDebt { severity } } } } } } } }";
+    println!(
+        "\n## nested read (20 flows x 50 assets, dependencies, tech debt) on {}",
+        server.label
+    );
+    println!("| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request |\n|---:|---:|---:|---:|---:|");
+    for concurrency in [1usize, 16, 64] {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let statements_before = server.store.read_statements();
+        let workers = (0..concurrency).map(|_| async {
+            let mut times = Vec::new();
+            while Instant::now() < deadline {
+                let clock = Instant::now();
+                server.gql(query, json!({})).await;
+                times.push(clock.elapsed().as_secs_f64() * 1000.0);
+            }
+            times
+        });
+        let clock = Instant::now();
+        let mut times: Vec<f64> = futures_util::future::join_all(workers)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let seconds = clock.elapsed().as_secs_f64();
+        times.sort_by(f64::total_cmp);
+        let statements = (server.store.read_statements() - statements_before) as f64 / times.len().max(1) as f64;
+        println!(
+            "| {concurrency} | {:.0} | {:.1} | {:.1} | {statements:.1} |",
+            times.len() as f64 / seconds,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let what = args
+        .iter()
+        .find(|a| !a.starts_with("--") && a.parse::<usize>().is_err())
+        .cloned()
+        .unwrap_or_else(|| "all".into());
+    let rows = args
+        .iter()
+        .position(|a| a == "--rows")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(10_000);
+    for label in ["sqlite", "postgres"] {
+        let Some(server) = Server::start(label).await else {
+            println!("\n(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)");
+            continue;
+        };
+        if what == "pipeline" || what == "all" {
+            pipeline(&server, rows).await;
+        }
+        if what == "latency" || what == "all" {
+            latency(&server).await;
+        }
+        if what == "reads" || what == "all" {
+            reads(&server).await;
+        }
+        server.drop_database().await;
+    }
+}
