@@ -5,6 +5,7 @@ mod helpers;
 mod discovery;
 mod flows;
 mod input;
+mod isolation;
 mod lifecycle;
 mod limits;
 mod live;
