@@ -127,72 +127,6 @@ impl Server {
     }
 }
 
-/// A CMDB export of `rows` rows: applications over web and app servers and a database, each
-/// database on a host, a mix of supported and end-of-life platforms, some messy spellings.
-fn generate(rows: usize) -> String {
-    const OS: &[&str] = &[
-        "Windows Server 2008 R2 Enterprise",
-        "Windows Server 2019 Standard",
-        "Red Hat Enterprise Linux Server 6.10",
-        "Red Hat Enterprise Linux 8.8",
-        "Ubuntu 22.04.3 LTS",
-        "Ubuntu 14.04.6 LTS",
-        "AIX 7.1",
-    ];
-    const DB: &[&str] = &[
-        "MySQL 5.6",
-        "Microsoft SQL Server 2012",
-        "Oracle Database 19c",
-        "PostgreSQL 16",
-    ];
-    const ENV: &[&str] = &["Prod", "PRD", "production", "DEV", "Test", "QA"];
-    let mut csv = String::from(
-        "Server Name,Asset Type,IP Address,FQDN,Operating System,OS Version,Environment,Application,CPU Cores,Memory (GB),Storage (GB),Owner,Depends On\n",
-    );
-    let apps = (rows / 6).max(1);
-    let mut written = 0;
-    'outer: for a in 0..apps {
-        let env = ENV[a % ENV.len()];
-        let app = format!("App{a:06}");
-        let hosts: Vec<String> = (0..4).map(|h| format!("srv{a:06}{h}")).collect();
-        let db = format!("db{a:06}");
-        for (h, host) in hosts.iter().enumerate() {
-            if written == rows {
-                break 'outer;
-            }
-            let ip = format!("10.{}.{}.{}", (a >> 16) & 255, (a >> 8) & 255, (a * 4 + h) % 250 + 1);
-            csv.push_str(&format!(
-                "{host},Server,{ip},{host}.corp.example.com,{},,{env},{app},{},{} GB,{},ops-{},\n",
-                OS[(a + h) % OS.len()],
-                2 << (h % 3),
-                8 << (a % 4),
-                100 * (h + 1),
-                a % 17
-            ));
-            written += 1;
-        }
-        if written == rows {
-            break;
-        }
-        csv.push_str(&format!(
-            "{db},Database,,,{},,{env},{app},,,500,dba-team,{}\n",
-            DB[a % DB.len()],
-            hosts[0]
-        ));
-        written += 1;
-        if written == rows {
-            break;
-        }
-        csv.push_str(&format!(
-            "{app},Application,,,,,{env},{app},,,,owner-{},{};{db}\n",
-            a % 31,
-            hosts.join(";")
-        ));
-        written += 1;
-    }
-    csv
-}
-
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -210,7 +144,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn pipeline(server: &Server, rows: usize) {
-    let csv = generate(rows);
+    let csv = flowgraph::fixtures::generated_cmdb(rows);
     let clock = Instant::now();
     let id = server.create(&csv).await;
     let created = clock.elapsed();
@@ -310,7 +244,7 @@ async fn latency(server: &Server) {
 async fn reads(server: &Server) {
     // 20 flows of 50 assets each, fully analysed.
     for _ in 0..20 {
-        let id = server.create(&generate(50)).await;
+        let id = server.create(&flowgraph::fixtures::generated_cmdb(50)).await;
         server
             .gql(
                 "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discovery;
 pub mod domain;
 pub mod error;
+pub mod fixtures;
 pub mod graphql;
 pub mod http;
 pub mod legacy;
