@@ -21,18 +21,30 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_flowgraph"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("FLOWGRAPH_ADDR", format!("127.0.0.1:{port}"))
-        .env("FLOWGRAPH_JWT_SECRET", SECRET)
-        .env("FLOWGRAPH_LEASE_SECONDS", "3")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts")
+/// A server process, killed (SIGKILL) and reaped when dropped, even by a failing assertion.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(database_url: &str, port: u16) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_flowgraph"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("FLOWGRAPH_ADDR", format!("127.0.0.1:{port}"))
+            .env("FLOWGRAPH_JWT_SECRET", SECRET)
+            .env("FLOWGRAPH_LEASE_SECONDS", "3")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server binary starts"),
+    )
 }
 
 struct Api {
@@ -103,7 +115,7 @@ async fn kill_mid_phase_and_recover(database_url: &str) {
         http: reqwest::Client::new(),
         token: JwtKeys::new(SECRET.as_bytes()).issue(&claims).unwrap(),
     };
-    let mut server = start(database_url, port);
+    let server = start(database_url, port);
     api.up().await;
     let csv = flowgraph::fixtures::generated_cmdb(rows);
     let created = api
@@ -138,15 +150,14 @@ async fn kill_mid_phase_and_recover(database_url: &str) {
             .find(|p| p["status"] == "RUNNING" && p["name"] != "DATA_IMPORT")
             .cloned();
         if let Some(phase) = running {
-            server.kill().unwrap(); // SIGKILL
-            server.wait().unwrap();
+            drop(server); // SIGKILL
             break phase["name"].as_str().unwrap().to_string();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
 
     // Start again: the run's lease expires and a worker of the new process claims it.
-    let mut server = start(database_url, port);
+    let _server = start(database_url, port);
     api.up().await;
     let deadline = Instant::now() + Duration::from_secs(600);
     let flow = loop {
@@ -198,8 +209,6 @@ async fn kill_mid_phase_and_recover(database_url: &str) {
         page = next["flow"]["assets"].clone();
     }
     assert_eq!(found_edges, edges);
-    server.kill().unwrap();
-    server.wait().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
