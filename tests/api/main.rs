@@ -9,6 +9,7 @@ mod isolation;
 mod lifecycle;
 mod limits;
 mod live;
+mod load;
 mod rest;
 mod schema;
 mod tenancy;
