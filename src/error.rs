@@ -16,6 +16,8 @@ pub enum AppError {
     Forbidden(String),
     NotFound(String),
     Conflict(String),
+    /// The database is unreachable: a clear, retryable answer (code INTERNAL, HTTP 503).
+    Unavailable(anyhow::Error),
     Internal(anyhow::Error),
 }
 
@@ -29,7 +31,7 @@ impl AppError {
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::Conflict(_) => "CONFLICT",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::Internal(_) | AppError::Unavailable(_) => "INTERNAL",
         }
     }
 
@@ -40,6 +42,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -52,6 +55,7 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m) => m,
+            AppError::Unavailable(_) => "the database is unavailable; retry shortly",
             AppError::Internal(_) => "internal server error",
         }
     }
@@ -76,9 +80,19 @@ impl From<StoreError> for AppError {
                 AppError::Conflict("the flow was changed by another request; read it again and retry".into())
             }
             StoreError::NotFound => AppError::NotFound("not found".into()),
+            StoreError::LeaseLost => AppError::Conflict("another worker took the run over".into()),
+            StoreError::Database(db) if unreachable(&db) => AppError::Unavailable(db.into()),
             other => AppError::Internal(other.into()),
         }
     }
+}
+
+/// The database cannot be reached right now (down, restarting, pool exhausted).
+fn unreachable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+    ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
 }
 
 impl From<anyhow::Error> for AppError {
@@ -89,9 +103,11 @@ impl From<anyhow::Error> for AppError {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let AppError::Internal(source) = self {
+        match self {
             // The client gets a generic message; the cause chain goes to the log.
-            tracing::error!(error = ?source, "internal error");
+            AppError::Internal(source) => tracing::error!(error = ?source, "internal error"),
+            AppError::Unavailable(source) => tracing::warn!(error = %source, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| ext.set("code", self.code()))
     }
