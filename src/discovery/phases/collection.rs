@@ -139,16 +139,12 @@ pub async fn data_validation(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess,
     let open = questions.iter().filter(|q| !q.answered).count();
     let summary = json!({ "questions": questions.len(), "answered": questions.len() - open, "open": open });
     // No output: the answers were written as they arrived.
-    let mut success = PhaseSuccess::new(
-        "dataValidation",
-        summary,
-        PhaseOutput::Results {
-            kind: "question",
-            rows: Vec::new(),
-        },
-        questions.len(),
-    );
-    success.output = None;
-    success.awaiting_approval = open > 0;
-    Ok(success)
+    Ok(PhaseSuccess {
+        state_key: "dataValidation",
+        result: summary,
+        output: None,
+        awaiting_approval: open > 0,
+        quality_scores: None,
+        items: questions.len(),
+    })
 }
