@@ -288,6 +288,104 @@ async fn reads(server: &Server) {
     }
 }
 
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One websocket subscriber of a flow's phase updates: connects, subscribes, reports ready,
+/// then returns the delay from each event's commit (`at`) to its arrival, in ms.
+async fn subscriber(url: String, token: String, flow: String, ready: tokio::sync::mpsc::Sender<()>) -> Vec<f64> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    let send = |v: Value| Message::Text(v.to_string().into());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }),
+        ))
+        .await
+        .unwrap();
+    let query = "subscription($id: ID!) { phaseUpdates(flowId: $id) { sequence at } }";
+    let mut delays = Vec::new();
+    while let Some(Ok(message)) = socket.next().await {
+        let Message::Text(text) = message else { continue };
+        let value: Value = serde_json::from_str(&text).unwrap();
+        match value["type"].as_str() {
+            Some("connection_ack") => {
+                socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "id": flow } } }))).await.unwrap();
+                let _ = ready.send(()).await;
+            }
+            Some("ping") => socket.send(send(json!({ "type": "pong" }))).await.unwrap(),
+            Some("next") => {
+                let at = value["payload"]["data"]["phaseUpdates"]["at"].as_str().unwrap();
+                let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+                delays.push(
+                    (chrono::Utc::now() - at.with_timezone(&chrono::Utc))
+                        .num_microseconds()
+                        .unwrap_or(0) as f64
+                        / 1000.0,
+                );
+            }
+            Some("complete") | Some("error") => break,
+            _ => {}
+        }
+    }
+    delays
+}
+
+async fn subscriptions(server: &Server, counts: &[usize]) {
+    println!(
+        "\n## subscriptions: one flow (600 rows) watched by N websocket subscribers on {}",
+        server.label
+    );
+    println!("| subscribers | events each | p50 ms | p99 ms | max ms | RSS per subscriber (KB, client and server) |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for &count in counts {
+        let id = server.create(&flowgraph::fixtures::generated_cmdb(600)).await;
+        let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
+        let before = rss_mb();
+        let (ready, mut readied) = tokio::sync::mpsc::channel(count);
+        let tasks: Vec<_> = (0..count)
+            .map(|_| tokio::spawn(subscriber(url.clone(), server.token.clone(), id.clone(), ready.clone())))
+            .collect();
+        for _ in 0..count {
+            readied.recv().await;
+        }
+        // Let the last subscriptions reach the server before the flow starts.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let per_subscriber_kb = (rss_mb() - before) * 1024.0 / count as f64;
+        server
+            .gql(
+                "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let mut delays = Vec::new();
+        let mut events = 0;
+        for task in tasks {
+            let got = task.await.unwrap();
+            events = events.max(got.len());
+            delays.extend(got);
+        }
+        delays.sort_by(f64::total_cmp);
+        println!(
+            "| {count} | {events} | {:.1} | {:.1} | {:.1} | {per_subscriber_kb:.0} |",
+            percentile(&delays, 0.5),
+            percentile(&delays, 0.99),
+            delays.last().copied().unwrap_or(0.0)
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -314,6 +412,11 @@ async fn main() {
         }
         if what == "reads" || what == "all" {
             reads(&server).await;
+        }
+        if what == "subscriptions" || what == "all" {
+            // 10,000 would need 20,000 descriptors in this one process (client and server ends);
+            // the hard limit here is 20,000.
+            subscriptions(&server, &[1_000, 5_000]).await;
         }
         server.drop_database().await;
     }
