@@ -12,6 +12,7 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use uuid::Uuid;
 
 use crate::domain::PhaseStatus;
+use crate::metrics::Metrics;
 use crate::store::{EventPayload, Store, StoredEvent};
 
 /// Events a slow subscriber may fall behind by before it is resynced.
@@ -30,12 +31,13 @@ pub struct EventBus {
 
 impl EventBus {
     /// Starts the pump; it runs until the bus is dropped.
-    pub fn start(store: Arc<dyn Store>) -> Arc<Self> {
+    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Arc<Self> {
         let (sender, _) = broadcast::channel(BUS_CAPACITY);
         let (wake, wake_rx) = mpsc::unbounded_channel();
         let work_available = Arc::new(Notify::new());
         let pump = Pump {
             store: store.clone(),
+            metrics,
             sender: sender.clone(),
             work_available: work_available.clone(),
             last_seen: HashMap::new(),
@@ -61,6 +63,7 @@ impl EventBus {
 
 struct Pump {
     store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
     sender: broadcast::Sender<Arc<StoredEvent>>,
     work_available: Arc<Notify>,
     /// The last sequence published per flow.
@@ -135,6 +138,7 @@ impl Pump {
                 }
                 // No subscriber is fine: the event is stored.
                 let _ = self.sender.send(Arc::new(event));
+                self.metrics.event_published();
             }
             self.last_seen.insert(flow, after);
             if read < READ_BATCH {

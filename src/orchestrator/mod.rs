@@ -156,7 +156,7 @@ impl MasterFlowOrchestrator {
     pub fn new(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(MasterFlowOrchestrator {
             discovery: UnitedDiscoveryFlow::new(store.clone()),
-            events: EventBus::start(store.clone()),
+            events: EventBus::start(store.clone(), metrics.clone()),
             metrics,
             stopping: tokio::sync::watch::channel(false).0,
             probe_cache: tokio::sync::Mutex::new(None),

@@ -347,6 +347,11 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
     );
     assert!(text.contains("flowgraph_phase_duration_seconds_bucket"));
     assert!(text.contains("flowgraph_agent_tasks_total"));
+    let published = text
+        .lines()
+        .find(|l| l.starts_with("flowgraph_events_published_total"))
+        .unwrap();
+    assert!(!published.ends_with(" 0"), "{published}");
     assert!(text.contains("flowgraph_queue_depth{status=\"queued\"}"));
 }
 
