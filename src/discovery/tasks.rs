@@ -17,44 +17,35 @@ pub struct TaskLog {
     flow_id: Uuid,
     tasks: Vec<AgentTaskRecord>,
     /// Live events (agent started / finished, phase progress) for the phase's event log.
-    events: Option<UnboundedSender<EventPayload>>,
-    run: Option<(PhaseName, i32)>,
+    events: UnboundedSender<EventPayload>,
+    phase: PhaseName,
+    attempt: i32,
     /// Agents this phase runs (for its progress figure).
     expected: usize,
 }
 
 impl TaskLog {
-    pub fn new(flow_id: Uuid) -> Self {
-        TaskLog {
-            flow_id,
-            tasks: Vec::new(),
-            events: None,
-            run: None,
-            expected: 1,
-        }
-    }
-
     /// A log that reports each agent's start and finish, and the phase's progress, as it goes.
     pub fn reporting(flow_id: Uuid, phase: PhaseName, attempt: i32, events: UnboundedSender<EventPayload>) -> Self {
         let expected = REGISTRY.iter().filter(|a| a.phases.contains(&phase)).count().max(1);
         TaskLog {
             flow_id,
             tasks: Vec::new(),
-            events: Some(events),
-            run: Some((phase, attempt)),
+            events,
+            phase,
+            attempt,
             expected,
         }
     }
 
+    /// A progress report; the phase goes on if nobody stores it.
     fn emit(&self, event: EventPayload) {
-        if let Some(events) = &self.events {
-            let _ = events.send(event);
-        }
+        let _ = self.events.send(event);
     }
 
     /// Runs `agent` on `input`, recording the task; an agent error fails the phase.
     pub fn run<A: Agent>(&mut self, agent: &A, input: &A::Input) -> Result<AgentOutput<A::Output>, PhaseFailure> {
-        let phase = self.run.map_or(A::PHASE, |(phase, _)| phase);
+        let phase = self.phase;
         self.emit(EventPayload::Agent {
             agent: A::NAME.into(),
             phase,
@@ -90,16 +81,14 @@ impl TaskLog {
             success: Some(result.is_ok()),
             duration_ms: Some(duration_ms),
         });
-        if let Some((phase, attempt)) = self.run {
-            let progress = (self.tasks.len() * 100 / self.expected).min(99) as i32;
-            self.emit(EventPayload::Phase {
-                phase,
-                status: PhaseStatus::Running,
-                progress,
-                attempt,
-                message: Some(format!("{} finished", A::NAME)),
-            });
-        }
+        let progress = (self.tasks.len() * 100 / self.expected).min(99) as i32;
+        self.emit(EventPayload::Phase {
+            phase,
+            status: PhaseStatus::Running,
+            progress,
+            attempt: self.attempt,
+            message: Some(format!("{} finished", A::NAME)),
+        });
         result.map_err(|err| PhaseFailure::user(format!("agent {} failed: {err}", A::NAME)))
     }
 

@@ -76,6 +76,7 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     {
         return refuse(StatusCode::BAD_REQUEST, &why);
     }
+    let operations: Vec<String> = requests.iter().map(|r| operation_name(r)).collect();
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
     let batch = match &authentication {
@@ -84,10 +85,6 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         _ => batch,
     };
     let batch = batch.data(authentication);
-    let operations: Vec<String> = match &batch {
-        BatchRequest::Single(one) => vec![operation_name(one)],
-        BatchRequest::Batch(all) => all.iter().map(operation_name).collect(),
-    };
     let clock = std::time::Instant::now();
     let mut response = state.schema.execute_batch(batch).await;
     let seconds = clock.elapsed().as_secs_f64();

@@ -7,8 +7,8 @@ use super::{MasterFlowOrchestrator, audit, scope};
 use crate::auth::RequestContext;
 use crate::error::{AppError, AppResult};
 use crate::store::{
-    AgentStatRecord, AssetFilter, AssetPages, AssetRecord, Direction, FieldMappingRecord, FlowRecord, ImportRecord,
-    PhaseRunRecord, TechDebtRecord,
+    AgentStatRecord, AssetFilter, AssetPages, AssetRecord, Direction, FieldMappingRecord, FlowRecord, PhaseRunRecord,
+    TechDebtRecord,
 };
 
 pub const VALIDATION_STATUSES: &[&str] = &["pending", "validated", "rejected"];
@@ -20,10 +20,6 @@ impl MasterFlowOrchestrator {
 
     pub async fn field_mappings(&self, ctx: &RequestContext, flow_ids: &[Uuid]) -> AppResult<Vec<FieldMappingRecord>> {
         Ok(self.store.field_mappings(&scope(ctx), flow_ids).await?)
-    }
-
-    pub async fn import_records(&self, ctx: &RequestContext, flow_id: Uuid) -> AppResult<Vec<ImportRecord>> {
-        Ok(self.store.import_records(&scope(ctx), flow_id, None).await?)
     }
 
     pub async fn asset_pages(
