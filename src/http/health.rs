@@ -11,11 +11,15 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers.
+/// The database answers. `rowLevelSecurity` says whether PostgreSQL's policies hold the
+/// server's queries (null on SQLite, which has none).
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.store.backend();
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(row_security) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database, "rowLevelSecurity": row_security })),
+        ),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             (

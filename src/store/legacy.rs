@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{AuditRecord, FlowRecord, PgStore, PhaseRunRecord, SqliteStore, StoreError, StoreResult};
+use super::{AuditRecord, FlowRecord, PhaseRunRecord, SqliteStore, StoreError, StoreResult};
 use crate::domain::PhaseName;
 
 /// A `discovery_flows` row with its `crewai_flow_state_extensions` row (LEFT JOIN on flow_id), as
@@ -207,20 +207,25 @@ pub async fn open_target(url: &str, dry_run: bool) -> anyhow::Result<Option<Box<
     }
     if !dry_run {
         super::connect(url).await?;
-        return Ok(Some(if postgres {
-            Box::new(PgTarget {
-                pool: PgStore::connect(url).await?.pool,
-            })
-        } else {
-            Box::new(SqliteTarget {
-                pool: SqliteStore::connect(url).await?.pool,
-            })
-        }));
+        if !postgres {
+            let pool = SqliteStore::connect(url).await?.pool;
+            return Ok(Some(Box::new(SqliteTarget { pool })));
+        }
     }
     if postgres {
+        // The importer writes and checks every tenant's flows: a system unit of work for the
+        // row-level security policies, for the whole session.
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::raw_sql("SET flowgraph.system = 'on'")
+                        .execute(conn)
+                        .await
+                        .map(drop)
+                })
+            })
             .connect(url)
             .await?;
         let migrated: bool = sqlx::query_scalar("SELECT to_regclass('unified_flow_states') IS NOT NULL")

@@ -37,6 +37,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Whose rows a transaction may touch. On PostgreSQL it becomes a transaction-local setting that
+/// the row-level security policies read (migrations/postgres/0005), a second wall behind every
+/// query's own tenant filter; SQLite has no such wall.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    /// Serving one client account: only its rows are visible or writable.
+    Tenant(Uuid),
+    /// Workers, the event pump and the legacy importer, which serve every tenant by design.
+    System,
+}
+
 /// The tenant a unit of work belongs to; every query filters on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantScope {
@@ -50,7 +61,9 @@ pub trait Store: Send + Sync + 'static {
     /// "postgres" or "sqlite", for logs and `/ready`.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
-    async fn ping(&self) -> StoreResult<()>;
+    /// The database answers; and whether row-level security holds this process's queries
+    /// (PostgreSQL: not when they run as a superuser or a BYPASSRLS role), `None` for SQLite.
+    async fn ping(&self) -> StoreResult<Option<bool>>;
 
     /// Inserts a new flow and its creation audit event in one transaction.
     async fn insert_flow(

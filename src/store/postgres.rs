@@ -1,38 +1,74 @@
 //! PostgreSQL: production, and what several replicas share.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use sqlx::Postgres;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres};
 use tokio::sync::mpsc;
 use uuid::Uuid;
+
+use super::Unit;
 
 #[derive(Clone)]
 pub struct PgStore {
     pub(super) pool: PgPool,
+    options: PgConnectOptions,
     reads: Arc<AtomicU64>,
 }
 
 impl PgStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+    /// The pool connects lazily: `store::connect` migrates first (which creates the application
+    /// role), so every pooled connection opens after the role exists and switches to it.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             // Fail fast when the database is away instead of holding requests for 30 s.
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+            .after_connect(|conn, _| Box::pin(async move { sqlx::raw_sql(USE_APP_ROLE).execute(conn).await.map(drop) }))
+            .connect_lazy_with(options.clone());
         Ok(PgStore {
             pool,
+            options,
             reads: Arc::default(),
         })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    /// Migrations run on a connection of their own, as the configured user: the pool's
+    /// connections switch to the application role, which may not change the schema.
+    async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        Self::MIGRATOR.run_direct(None, &mut conn, false).await?;
+        conn.close().await?;
+        Ok(())
+    }
+
+    async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
+        let holds =
+            sqlx::query_scalar("SELECT NOT (rolsuper OR rolbypassrls) FROM pg_roles WHERE rolname = current_user")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Some(holds))
+    }
+
+    /// BEGIN and the unit's transaction-local setting in one round trip; the row-level security
+    /// policies read it, so whatever the transaction runs sees only the unit's rows.
+    async fn begin_read(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        let begin = match unit {
+            // A UUID prints as hex digits and dashes: nothing in it needs quoting.
+            Unit::Tenant(id) => format!("BEGIN; SET LOCAL flowgraph.client_account_id = '{id}'"),
+            Unit::System => "BEGIN; SET LOCAL flowgraph.system = 'on'".to_owned(),
+        };
+        self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await
+    }
+
+    async fn begin_write(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.begin_read(unit).await
     }
 
     fn ids(ids: &[Uuid]) -> Vec<Uuid> {
@@ -105,6 +141,15 @@ impl PgStore {
 }
 
 const EVENT_CHANNEL: &str = "flowgraph_events";
+
+/// Superusers and BYPASSRLS roles skip row-level security, so a pooled connection opened as one
+/// switches to `flowgraph_app` (created by the migrations) and the policies hold for everything
+/// the server runs. A plain owner needs no switch: the tables force row security on their owner.
+const USE_APP_ROLE: &str = "DO $$ BEGIN \
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'flowgraph_app') \
+       AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolbypassrls)) THEN \
+        IF pg_has_role(current_user, 'flowgraph_app', 'MEMBER') THEN SET ROLE flowgraph_app; END IF; \
+    END IF; END $$";
 
 impl_sql_store!(
     PgStore,

@@ -1,6 +1,9 @@
 //! The SQL both backends share. PostgreSQL and SQLite accept the same statements here except for
 //! binding a list of ids, so each backend supplies that fragment (`$in_ids`, always parameter $1)
-//! and its own `ids()` bind value and `begin_write()`; this macro writes the `Store` impl once.
+//! and its own `ids()` bind value, `begin_read()`/`begin_write()` (which carry the tenant to
+//! PostgreSQL's row-level security) and `run_migrations()`; this macro writes the `Store` impl once.
+//! Every statement runs inside a unit of work: a transaction begun for one tenant, or for the
+//! system (workers and the event pump, which serve every tenant).
 
 macro_rules! flow_columns {
     () => {
@@ -67,13 +70,12 @@ macro_rules! impl_sql_store {
             }
 
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
-                Self::MIGRATOR.run(&self.pool).await?;
+                self.run_migrations().await?;
                 Ok(())
             }
 
-            async fn ping(&self) -> $crate::store::StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
+            async fn ping(&self) -> $crate::store::StoreResult<Option<bool>> {
+                Ok(self.row_security().await?)
             }
 
             #[tracing::instrument(skip_all, fields(flow = %flow.id))]
@@ -83,7 +85,7 @@ macro_rules! impl_sql_store {
                 raw_data: Option<&serde_json::Value>,
                 audit: &$crate::store::AuditRecord,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
                 sqlx::query(concat!(
                     "INSERT INTO unified_flow_states (",
                     flow_columns!(),
@@ -130,6 +132,7 @@ macro_rules! impl_sql_store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let flows = sqlx::query_as(concat!(
                     "SELECT ",
                     flow_columns!(),
@@ -142,8 +145,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(flows)
             }
 
@@ -153,6 +157,7 @@ macro_rules! impl_sql_store {
                 filter: &$crate::store::FlowFilter,
                 page: &$crate::store::PageRequest,
             ) -> $crate::store::StoreResult<$crate::store::FlowPage> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let mut flows: Vec<$crate::store::FlowRecord> = sqlx::query_as(concat!(
                     "SELECT ",
                     flow_columns!(),
@@ -166,7 +171,7 @@ macro_rules! impl_sql_store {
                 .bind(filter.engagement_id)
                 .bind(page.after)
                 .bind(page.limit + 1)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
                 let has_next_page = flows.len() as i64 > page.limit;
                 flows.truncate(page.limit.max(0) as usize);
@@ -176,8 +181,9 @@ macro_rules! impl_sql_store {
                     .bind(filter.flow_type)
                     .bind(filter.status)
                     .bind(filter.engagement_id)
-                    .fetch_one(self.read())
+                    .fetch_one(self.counted(&mut tx))
                     .await?;
+                tx.commit().await?;
                 Ok($crate::store::FlowPage {
                     flows,
                     has_next_page,
@@ -193,6 +199,7 @@ macro_rules! impl_sql_store {
                 if master_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let flows = sqlx::query_as(concat!(
                     "SELECT ",
                     flow_columns!(),
@@ -205,8 +212,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(master_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(flows)
             }
 
@@ -215,6 +223,7 @@ macro_rules! impl_sql_store {
                 scope: &$crate::store::TenantScope,
                 flow_id: uuid::Uuid,
             ) -> $crate::store::StoreResult<Option<serde_json::Value>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let raw: Option<Option<sqlx::types::Json<serde_json::Value>>> = sqlx::query_scalar(concat!(
                     "SELECT raw_data FROM unified_flow_states WHERE id = $1 AND",
                     tenant_2_3!(),
@@ -223,15 +232,16 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_optional(self.read())
+                .fetch_optional(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(raw.flatten().map(|json| json.0))
             }
 
             #[tracing::instrument(skip_all, fields(flow = %change.flow.id, version = change.flow.version))]
             async fn write_flow(&self, change: &$crate::store::FlowChange<'_>) -> $crate::store::StoreResult<()> {
                 let flow = change.flow;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
                 let updated = sqlx::query(
                     "UPDATE unified_flow_states SET status = $1, current_phase = $2, flow_configuration = $3, \
                      flow_state = $4, phases_completed = $5, progress_percentage = $6, data_import_id = $7, \
@@ -287,7 +297,7 @@ macro_rules! impl_sql_store {
                 lease_until: chrono::DateTime<chrono::Utc>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<Option<$crate::store::ClaimedRun>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_write($crate::store::Unit::System).await?;
                 // Oldest first; a running run whose lease expired belongs to a worker that died.
                 let candidate: Option<(uuid::Uuid, String)> = sqlx::query_as(concat!(
                     "SELECT r.id, r.status FROM flow_phase_runs r JOIN unified_flow_states f ON f.id = r.flow_id \
@@ -332,6 +342,7 @@ macro_rules! impl_sql_store {
                 owner: &str,
                 lease_until: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write($crate::store::Unit::System).await?;
                 let updated = sqlx::query(
                     "UPDATE flow_phase_runs SET lease_expires_at = $3 \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
@@ -339,31 +350,36 @@ macro_rules! impl_sql_store {
                 .bind(run_id)
                 .bind(owner)
                 .bind(lease_until)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(updated.rows_affected() == 1)
             }
 
             async fn release_run(&self, run_id: uuid::Uuid, owner: &str) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write($crate::store::Unit::System).await?;
                 sqlx::query(
                     "UPDATE flow_phase_runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
                 )
                 .bind(run_id)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn queue_depth(&self) -> $crate::store::StoreResult<(i64, i64)> {
+                let mut tx = self.begin_read($crate::store::Unit::System).await?;
                 let (queued, running): (i64, i64) = sqlx::query_as(
                     "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), \
                      COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) \
                      FROM flow_phase_runs WHERE status IN ('queued', 'running')",
                 )
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok((queued, running))
             }
 
@@ -375,7 +391,7 @@ macro_rules! impl_sql_store {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
                 Self::insert_events(&mut tx, flow, events).await?;
                 tx.commit().await?;
                 Ok(())
@@ -387,6 +403,7 @@ macro_rules! impl_sql_store {
                 after: i64,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredEvent>> {
+                let mut tx = self.begin_read($crate::store::Unit::System).await?;
                 let rows: Vec<$crate::store::EventRow> = sqlx::query_as(
                     "SELECT flow_id, sequence, client_account_id, engagement_id, created_at, payload \
                      FROM flow_events WHERE flow_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3",
@@ -394,8 +411,9 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(after)
                 .bind(limit)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(rows.into_iter().filter_map($crate::store::EventRow::into_event).collect())
             }
 
@@ -403,21 +421,25 @@ macro_rules! impl_sql_store {
                 &self,
                 since: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<Vec<(uuid::Uuid, i64)>> {
+                let mut tx = self.begin_read($crate::store::Unit::System).await?;
                 let heads = sqlx::query_as(
                     "SELECT flow_id, MAX(sequence) FROM flow_events WHERE created_at >= $1 GROUP BY flow_id",
                 )
                 .bind(since)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(heads)
             }
 
             async fn event_head(&self, flow_id: uuid::Uuid) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_read($crate::store::Unit::System).await?;
                 let head: Option<i64> =
                     sqlx::query_scalar("SELECT event_sequence FROM unified_flow_states WHERE id = $1")
                         .bind(flow_id)
-                        .fetch_optional(self.read())
+                        .fetch_optional(self.counted(&mut tx))
                         .await?;
+                tx.commit().await?;
                 Ok(head.unwrap_or(0))
             }
 
@@ -428,6 +450,7 @@ macro_rules! impl_sql_store {
                 since: chrono::DateTime<chrono::Utc>,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::AgentTaskSample>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let samples = sqlx::query_as(
                     "SELECT agent, finished_at, duration_ms, outcome FROM agent_tasks \
                      WHERE client_account_id = $1 AND ($2 IS NULL OR engagement_id = $2) \
@@ -438,8 +461,9 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(since)
                 .bind(limit)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(samples)
             }
 
@@ -455,6 +479,7 @@ macro_rules! impl_sql_store {
                 if flow_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let runs = sqlx::query_as(concat!(
                     "SELECT ",
                     run_columns!(),
@@ -467,8 +492,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(flow_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(runs)
             }
 
@@ -480,6 +506,7 @@ macro_rules! impl_sql_store {
                 if flow_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let events = sqlx::query_as(concat!(
                     "SELECT id, flow_id, client_account_id, engagement_id, user_id, action, details, created_at \
                      FROM audit_events WHERE flow_id ",
@@ -491,8 +518,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(flow_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(events)
             }
 
@@ -502,6 +530,7 @@ macro_rules! impl_sql_store {
                 flow_id: uuid::Uuid,
                 limit: Option<i64>,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ImportRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let records = sqlx::query_as(concat!(
                     "SELECT row_number, line_number, data FROM raw_import_records WHERE flow_id = $1 AND",
                     tenant_2_3!(), "ORDER BY row_number LIMIT $4"
@@ -510,8 +539,9 @@ macro_rules! impl_sql_store {
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
                 .bind(limit.unwrap_or(i64::MAX))
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(records)
             }
 
@@ -523,6 +553,7 @@ macro_rules! impl_sql_store {
                 if flow_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let mappings = sqlx::query_as(concat!(
                     "SELECT flow_id, position, source_field, target_attribute, confidence, status, agent, reasoning \
                      FROM field_mappings WHERE flow_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY flow_id, position"
@@ -530,8 +561,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(flow_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(mappings)
             }
 
@@ -540,6 +572,7 @@ macro_rules! impl_sql_store {
                 scope: &$crate::store::TenantScope,
                 flow_id: uuid::Uuid,
             ) -> $crate::store::StoreResult<Vec<$crate::store::CleansedRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let records = sqlx::query_as(concat!(
                     "SELECT position, record_key, data FROM cleansed_records WHERE flow_id = $1 AND",
                     tenant_2_3!(), "ORDER BY position"
@@ -547,8 +580,9 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(records)
             }
 
@@ -557,6 +591,7 @@ macro_rules! impl_sql_store {
                 scope: &$crate::store::TenantScope,
                 flow_id: uuid::Uuid,
             ) -> $crate::store::StoreResult<Vec<$crate::store::AssetRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let assets = sqlx::query_as(concat!(
                     "SELECT ", asset_columns!(), " FROM assets WHERE flow_id = $1 AND", tenant_2_3!(),
                     "ORDER BY source_key"
@@ -564,8 +599,9 @@ macro_rules! impl_sql_store {
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(assets)
             }
 
@@ -578,6 +614,7 @@ macro_rules! impl_sql_store {
                     return Ok(Vec::new());
                 }
                 // Assets of a deleted flow are hidden with it.
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let assets = sqlx::query_as(concat!(
                     "SELECT ", asset_columns!(), " FROM assets WHERE id ", $in_ids, " AND", tenant_2_3!(),
                     "AND flow_id IN (SELECT id FROM unified_flow_states WHERE deleted_at IS NULL)"
@@ -585,8 +622,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(assets)
             }
 
@@ -601,6 +639,7 @@ macro_rules! impl_sql_store {
                 if flow_ids.is_empty() {
                     return Ok(Default::default());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let search = filter.search.as_ref().map(|s| {
                     let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                     format!("%{escaped}%")
@@ -622,7 +661,7 @@ macro_rules! impl_sql_store {
                 .bind(&search)
                 .bind(after)
                 .bind(limit + 1)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
                 let totals = sqlx::query_as(concat!(
                     "SELECT flow_id, COUNT(*) FROM assets WHERE flow_id ", $in_ids, " AND", tenant_2_3!(),
@@ -637,8 +676,9 @@ macro_rules! impl_sql_store {
                 .bind(filter.end_of_life)
                 .bind(&search)
                 .bind(None::<&str>)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok($crate::store::AssetPages { assets, totals })
             }
 
@@ -651,6 +691,7 @@ macro_rules! impl_sql_store {
                 if asset_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let query = match direction {
                     $crate::store::Direction::Outgoing => concat!(
                         "SELECT source_asset_id, target_asset_id, dependency_type, confidence FROM asset_dependencies \
@@ -665,8 +706,9 @@ macro_rules! impl_sql_store {
                     .bind(Self::ids(asset_ids))
                     .bind(scope.client_account_id)
                     .bind(scope.engagement_id)
-                    .fetch_all(self.read())
+                    .fetch_all(self.counted(&mut tx))
                     .await?;
+                tx.commit().await?;
                 Ok(edges)
             }
 
@@ -678,6 +720,7 @@ macro_rules! impl_sql_store {
                 if asset_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let items = sqlx::query_as(concat!(
                     "SELECT id, asset_id, category, severity, description, end_of_life, lifecycle_status, support_level \
                      FROM tech_debt_items WHERE asset_id ", $in_ids, " AND", tenant_2_3!(), "ORDER BY asset_id, id"
@@ -685,8 +728,9 @@ macro_rules! impl_sql_store {
                 .bind(Self::ids(asset_ids))
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(items)
             }
 
@@ -699,6 +743,7 @@ macro_rules! impl_sql_store {
                 if flow_ids.is_empty() {
                     return Ok(Vec::new());
                 }
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let rows = sqlx::query_as(concat!(
                     "SELECT flow_id, kind, key, position, data FROM flow_results WHERE flow_id ", $in_ids,
                     " AND", tenant_2_3!(), "AND kind = $4 ORDER BY flow_id, position"
@@ -707,8 +752,9 @@ macro_rules! impl_sql_store {
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
                 .bind(kind)
-                .fetch_all(self.read())
+                .fetch_all(self.counted(&mut tx))
                 .await?;
+                tx.commit().await?;
                 Ok(rows)
             }
 
@@ -717,6 +763,7 @@ macro_rules! impl_sql_store {
                 scope: &$crate::store::TenantScope,
                 flow_ids: Option<&[uuid::Uuid]>,
             ) -> $crate::store::StoreResult<Vec<$crate::store::AgentStatRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let stats = match flow_ids {
                     Some([]) => Vec::new(),
                     Some(ids) => sqlx::query_as(concat!(
@@ -728,7 +775,7 @@ macro_rules! impl_sql_store {
                     .bind(Self::ids(ids))
                     .bind(scope.client_account_id)
                     .bind(scope.engagement_id)
-                    .fetch_all(self.read())
+                    .fetch_all(self.counted(&mut tx))
                     .await?,
                     None => sqlx::query_as(
                         "SELECT agent, COUNT(*) AS tasks, \
@@ -738,9 +785,10 @@ macro_rules! impl_sql_store {
                     )
                     .bind(scope.client_account_id)
                     .bind(scope.engagement_id)
-                    .fetch_all(self.read())
+                    .fetch_all(self.counted(&mut tx))
                     .await?,
                 };
+                tx.commit().await?;
                 Ok(stats)
             }
 
@@ -750,7 +798,7 @@ macro_rules! impl_sql_store {
                 asset: &$crate::store::AssetRecord,
                 audit: &$crate::store::AuditRecord,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_write($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let updated = sqlx::query(concat!(
                     "UPDATE assets SET validation_status = $4, validation_note = $5, updated_at = $6 \
                      WHERE id = $1 AND", tenant_2_3!()
@@ -778,10 +826,13 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
-            /// The pool, counting the statement about to run on it.
-            fn read(&self) -> &sqlx::Pool<$db> {
+            /// A read unit's connection, counting the statement about to run on it.
+            fn counted<'c>(
+                &self,
+                tx: &'c mut sqlx::Transaction<'static, $db>,
+            ) -> &'c mut <$db as sqlx::Database>::Connection {
                 self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                &self.pool
+                &mut **tx
             }
 
             /// Gives the events the flow's next sequence numbers (under the flow row's lock, so

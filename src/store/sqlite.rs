@@ -35,9 +35,23 @@ impl SqliteStore {
         })
     }
 
+    async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        Self::MIGRATOR.run(&self.pool).await
+    }
+
+    async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(None)
+    }
+
+    /// A deferred transaction: a consistent snapshot for a unit of reads.
+    async fn begin_read(&self, _: super::Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
     /// SQLite has one writer. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction
     /// that reads and then writes waits its turn (busy_timeout) instead of failing on upgrade.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    async fn begin_write(&self, _: super::Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 

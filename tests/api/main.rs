@@ -11,6 +11,7 @@ mod limits;
 mod live;
 mod load;
 mod rest;
+mod row_security;
 mod schema;
 mod tenancy;
 mod ws_client;
