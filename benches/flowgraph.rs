@@ -25,6 +25,8 @@ struct Server {
     _stop: tokio::sync::oneshot::Sender<()>,
     label: &'static str,
     url: String,
+    /// The token's tenant, for the plain-axum ceiling that calls the store directly.
+    scope: flowgraph::store::TenantScope,
 }
 
 impl Server {
@@ -73,6 +75,10 @@ impl Server {
             exp: chrono::Utc::now().timestamp() + 86_400,
         };
         let token = JwtKeys::new(secret.as_bytes()).issue(&claims).unwrap();
+        let scope = flowgraph::store::TenantScope {
+            client_account_id: claims.client_account_id,
+            engagement_id: claims.engagement_id,
+        };
         Some(Server {
             base,
             token,
@@ -82,6 +88,7 @@ impl Server {
             _stop: stop,
             label,
             url,
+            scope,
         })
     }
 
@@ -257,35 +264,154 @@ async fn reads(server: &Server) {
         "\n## nested read (20 flows x 50 assets, dependencies, tech debt) on {}",
         server.label
     );
-    println!("| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request |\n|---:|---:|---:|---:|---:|");
+    let ceiling = ceiling_server(server).await;
+    // Both answers carry the same assets, edges and findings.
+    let graphql = server.gql(query, json!({})).await;
+    let plain: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
+    assert_eq!(graphql, plain["data"], "the ceiling answers the same JSON");
+    println!(
+        "| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request | plain axum req/s | p50 / p99 ms | GraphQL / plain |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for concurrency in [1usize, 16, 64] {
-        let deadline = Instant::now() + Duration::from_secs(3);
         let statements_before = server.store.read_statements();
-        let workers = (0..concurrency).map(|_| async {
-            let mut times = Vec::new();
-            while Instant::now() < deadline {
-                let clock = Instant::now();
-                server.gql(query, json!({})).await;
-                times.push(clock.elapsed().as_secs_f64() * 1000.0);
-            }
-            times
-        });
-        let clock = Instant::now();
-        let mut times: Vec<f64> = futures_util::future::join_all(workers)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        let seconds = clock.elapsed().as_secs_f64();
-        times.sort_by(f64::total_cmp);
+        let (rate, times) = load(concurrency, || async {
+            server.gql(query, json!({})).await;
+        })
+        .await;
         let statements = (server.store.read_statements() - statements_before) as f64 / times.len().max(1) as f64;
+        let (plain_rate, plain_times) = load(concurrency, || async {
+            let _: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
+        })
+        .await;
         println!(
-            "| {concurrency} | {:.0} | {:.1} | {:.1} | {statements:.1} |",
-            times.len() as f64 / seconds,
+            "| {concurrency} | {rate:.0} | {:.1} | {:.1} | {statements:.1} | {plain_rate:.0} | {:.1} / {:.1} | {:.2} |",
             percentile(&times, 0.5),
-            percentile(&times, 0.99)
+            percentile(&times, 0.99),
+            percentile(&plain_times, 0.5),
+            percentile(&plain_times, 0.99),
+            rate / plain_rate
         );
     }
+}
+
+/// `concurrency` clients sending `request` back to back for 3 s: requests/s and sorted latencies (ms).
+async fn load<F, Fut>(concurrency: usize, request: F) -> (f64, Vec<f64>)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let workers = (0..concurrency).map(|_| async {
+        let mut times = Vec::new();
+        while Instant::now() < deadline {
+            let clock = Instant::now();
+            request().await;
+            times.push(clock.elapsed().as_secs_f64() * 1000.0);
+        }
+        times
+    });
+    let clock = Instant::now();
+    let mut times: Vec<f64> = futures_util::future::join_all(workers)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let seconds = clock.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    (times.len() as f64 / seconds, times)
+}
+
+/// The ceiling of the nested read: a plain axum handler making the same store calls the
+/// DataLoaders batch the query into (one per level) and answering the same JSON, with no GraphQL
+/// in between. Serves on a free port of its own; returns its URL.
+async fn ceiling_server(server: &Server) -> String {
+    use axum::serve::ListenerExt;
+    use flowgraph::store::{AssetFilter, Direction, FlowFilter, PageRequest};
+    use std::collections::HashMap;
+
+    async fn nested(
+        axum::extract::State((store, scope)): axum::extract::State<(
+            std::sync::Arc<dyn flowgraph::store::Store>,
+            flowgraph::store::TenantScope,
+        )>,
+    ) -> axum::Json<Value> {
+        let filter = FlowFilter {
+            flow_type: None,
+            status: None,
+            engagement_id: None,
+        };
+        let page = PageRequest { after: None, limit: 20 };
+        let flows = store.list_flows(&scope, &filter, &page).await.unwrap().flows;
+        let flow_ids: Vec<Uuid> = flows.iter().map(|f| f.id).collect();
+        let mut assets = store
+            .asset_pages(&scope, &flow_ids, &AssetFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .assets;
+        let mut per_flow: HashMap<Uuid, Vec<_>> = HashMap::new();
+        for asset in assets.drain(..) {
+            let page = per_flow.entry(asset.flow_id).or_default();
+            if page.len() < 50 {
+                page.push(asset);
+            }
+        }
+        let asset_ids: Vec<Uuid> = per_flow.values().flatten().map(|a| a.id).collect();
+        let edges = store
+            .dependencies(&scope, &asset_ids, Direction::Outgoing)
+            .await
+            .unwrap();
+        let target_ids: Vec<Uuid> = edges.iter().map(|e| e.target_asset_id).collect();
+        let names: HashMap<Uuid, String> = store
+            .assets_by_ids(&scope, &target_ids)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect();
+        let mut debt: HashMap<Uuid, Vec<Value>> = HashMap::new();
+        for item in store.tech_debt(&scope, &asset_ids).await.unwrap() {
+            debt.entry(item.asset_id)
+                .or_default()
+                .push(json!({ "severity": item.severity }));
+        }
+        let mut out: HashMap<Uuid, Vec<Value>> = HashMap::new();
+        for edge in &edges {
+            out.entry(edge.source_asset_id)
+                .or_default()
+                .push(json!({ "target": { "name": names.get(&edge.target_asset_id) } }));
+        }
+        let flows: Vec<Value> = flows
+            .iter()
+            .map(|flow| {
+                let assets: Vec<Value> = per_flow
+                    .get(&flow.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|a| {
+                        json!({ "node": {
+                            "name": a.name,
+                            "dependencies": out.remove(&a.id).unwrap_or_default(),
+                            "techDebt": debt.remove(&a.id).unwrap_or_default(),
+                        } })
+                    })
+                    .collect();
+                json!({ "node": { "assets": { "edges": assets } } })
+            })
+            .collect();
+        axum::Json(json!({ "data": { "flows": { "edges": flows } } }))
+    }
+
+    let router = axum::Router::new()
+        .route("/nested", axum::routing::get(nested))
+        .with_state((server.store.clone(), server.scope));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/nested", listener.local_addr().unwrap());
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
 }
 
 fn rss_mb() -> f64 {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::auth::{Claims, JwtKeys};
@@ -93,7 +94,14 @@ impl Application {
             // Subscriptions end and their sockets close with a proper frame.
             orchestrator.stop_watchers();
         };
-        let served = axum::serve(self.listener, router(self.state))
+        // No Nagle delay: a response's or a websocket event's last small segment would otherwise
+        // wait for the peer's delayed ACK (tens of ms on loopback).
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, router(self.state))
             .with_graceful_shutdown(stop)
             .await;
         self.workers.shutdown().await;

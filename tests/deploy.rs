@@ -323,6 +323,20 @@ fn version_tuple(v: &str) -> Vec<u32> {
 
 /// Paths the crate reads at compile time (include_str!, include_bytes!, sqlx::migrate!), as their
 /// first component relative to the repository root: the image build needs them copied.
+/// The top folders of Cargo.toml's `path = "…"` dependencies and patches.
+fn path_dependencies() -> BTreeSet<String> {
+    read("Cargo.toml")
+        .lines()
+        .filter_map(|line| {
+            // Dependencies are inline tables (`name = { path = "…" }`); targets' `path =` are not.
+            let at = line.find("{ path = \"").map(|at| at + 2)?;
+            let rest = &line[at + "path = \"".len()..];
+            let path = &rest[..rest.find('"')?];
+            Some(path.split('/').next()?.to_string())
+        })
+        .collect()
+}
+
 fn compile_time_inputs() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for file in files_under("src").into_iter().filter(|f| f.ends_with(".rs")) {
@@ -420,6 +434,18 @@ fn dockerfile_builds_on_rust_and_runs_the_binary_alone_as_a_non_root_user() {
         builds.len() >= 2 && builds[0] < copies_src && *builds.last().unwrap() > copies_src,
         "expected `{build_command}` once before COPY src (the dependency cache layer) and once after"
     );
+    // Path dependencies (vendor/, patched crates) are part of the dependency layer: copied before
+    // its build, or that build fails.
+    for dependency in path_dependencies() {
+        let copied_at = builder
+            .instructions
+            .iter()
+            .position(|i| i.keyword == "COPY" && copy_parts(&i.args).1.iter().any(|s| s.starts_with(&dependency)));
+        assert!(
+            copied_at.is_some_and(|at| at < builds[0]),
+            "the builder must COPY {dependency} (a path dependency in Cargo.toml) before the dependency build"
+        );
+    }
     let copied: BTreeSet<String> = builder
         .all("COPY")
         .flat_map(|i| copy_parts(&i.args).1)

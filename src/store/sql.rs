@@ -1216,18 +1216,21 @@ macro_rules! impl_sql_store {
                             });
                             insert.build().execute(&mut **tx).await?;
                         }
-                        for s in strategies {
-                            sqlx::query(
-                                "UPDATE assets SET six_r_strategy = $2, six_r_rationale = $3, risk_score = $4 \
-                                 WHERE id = $1 AND flow_id = $5",
-                            )
-                            .bind(s.asset_id)
-                            .bind(&s.six_r_strategy)
-                            .bind(&s.six_r_rationale)
-                            .bind(s.risk_score)
-                            .bind(flow.id)
-                            .execute(&mut **tx)
-                            .await?;
+                        // One UPDATE per chunk joined to a VALUES list (columns column1.. on both
+                        // databases), not one per asset.
+                        for chunk in strategies.chunks(1000) {
+                            let mut update = sqlx::QueryBuilder::<$db>::new(
+                                "UPDATE assets SET six_r_strategy = v.column2, six_r_rationale = v.column3, \
+                                 risk_score = v.column4 FROM (",
+                            );
+                            update.push_values(chunk, |mut row, s| {
+                                row.push_bind(s.asset_id)
+                                    .push_bind(&s.six_r_strategy)
+                                    .push_bind(&s.six_r_rationale)
+                                    .push_bind(s.risk_score);
+                            });
+                            update.push(") AS v WHERE assets.id = v.column1 AND assets.flow_id = ").push_bind(flow.id);
+                            update.build().execute(&mut **tx).await?;
                         }
                     }
                 }
