@@ -1,6 +1,7 @@
 //! flowgraph's benchmark: prints tables, asserts nothing (targets live in BENCHMARKS.md).
 //!
 //!   cargo bench --bench flowgraph -- [pipeline|latency|reads|subscriptions|all] [--rows N]
+//!                                      [--database sqlite|postgres]
 //!
 //! The real server runs in this process on a free port; the client speaks HTTP to it. SQLite
 //! always; PostgreSQL too when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set, in a fresh
@@ -478,7 +479,9 @@ async fn subscriptions(server: &Server, counts: &[usize]) {
         "\n## subscriptions: one flow (600 rows) watched by N websocket subscribers on {}",
         server.label
     );
-    println!("| subscribers | client processes | events each | p50 ms | p99 ms | max ms | server RSS per subscriber (KB) |");
+    println!(
+        "| subscribers | client processes | events each | p50 ms | p99 ms | max ms | server RSS per subscriber (KB) |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &count in counts {
         let id = server.create(&flowgraph::fixtures::generated_cmdb(600)).await;
@@ -558,7 +561,7 @@ async fn main() {
     }
     let what = args
         .iter()
-        .find(|a| !a.starts_with("--") && a.parse::<usize>().is_err())
+        .find(|a| ["pipeline", "latency", "reads", "subscriptions", "all"].contains(&a.as_str()))
         .cloned()
         .unwrap_or_else(|| "all".into());
     let rows = args
@@ -566,7 +569,16 @@ async fn main() {
         .position(|a| a == "--rows")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(10_000);
+    // `--database sqlite|postgres`: one backend only, so its memory figures start from a fresh process.
+    let only = args
+        .iter()
+        .position(|a| a == "--database")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     for label in ["sqlite", "postgres"] {
+        if only.as_deref().is_some_and(|only| only != label) {
+            continue;
+        }
         let Some(server) = Server::start(label).await else {
             println!("\n(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)");
             continue;

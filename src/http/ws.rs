@@ -52,6 +52,12 @@ pub async fn upgrade(state: AppState, headers: HeaderMap, upgrade: WebSocketUpgr
     let protocol = protocol(&headers);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // Clients send only small control messages: a 4 KiB read buffer (it grows for a larger
+        // one) instead of the default 128 KiB held by every idle subscriber, and no frame over
+        // 1 MiB.
+        .read_buffer_size(4 * 1024)
+        .max_message_size(1 << 20)
+        .max_frame_size(1 << 20)
         .on_upgrade(move |socket| serve(socket, state, protocol))
 }
 
