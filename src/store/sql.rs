@@ -1217,8 +1217,9 @@ macro_rules! impl_sql_store {
                             insert.build().execute(&mut **tx).await?;
                         }
                         // One UPDATE per chunk joined to a VALUES list (columns column1.. on both
-                        // databases), not one per asset.
-                        for chunk in strategies.chunks(1000) {
+                        // databases), not one per asset. PostgreSQL joins each chunk by scanning
+                        // the flow's assets, so chunks are as large as SQLite's 32,766 binds allow.
+                        for chunk in strategies.chunks(8000) {
                             let mut update = sqlx::QueryBuilder::<$db>::new(
                                 "UPDATE assets SET six_r_strategy = v.column2, six_r_rationale = v.column3, \
                                  risk_score = v.column4 FROM (",
