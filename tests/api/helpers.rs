@@ -220,6 +220,12 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// GETs a JSON endpoint (`/ready`, say) without a token.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.http.get(self.url(path)).send().await.expect("the server answers");
+        response.json().await.expect("a JSON response")
+    }
+
     /// POSTs a GraphQL request; returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self

@@ -163,15 +163,7 @@ async fn oversized_body_is_refused(app: TestApp) {
 }
 
 async fn health_ready_and_playground(app: TestApp) {
-    let ready: Value = app
-        .http
-        .get(app.url("/ready"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = app.get_json("/ready").await;
     assert_eq!(ready["status"], "ready");
     let page = app.http.get(app.url("/playground")).send().await.unwrap();
     assert_eq!(page.status(), 200);

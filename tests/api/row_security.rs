@@ -3,7 +3,7 @@
 //! the first tenant is visible or writable, even by statements with no tenant filter at all.
 
 use flowgraph::domain::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 use uuid::Uuid;
 
@@ -75,15 +75,7 @@ async fn another_tenants_setting_sees_and_writes_nothing() {
         return;
     };
     // The server's own connections are held by the policies, not exempt as a superuser.
-    let ready: Value = app
-        .http
-        .get(app.url("/ready"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = app.get_json("/ready").await;
     assert_eq!(ready["rowLevelSecurity"], true, "{ready}");
 
     let (owner, intruder) = (Tenant::new(), Tenant::new());
