@@ -135,12 +135,13 @@ impl Server {
     }
 }
 
-fn peak_rss_mb() -> f64 {
+/// A memory figure of this process from /proc/self/status, in MB: `VmRSS` now, `VmHWM` its peak.
+fn memory_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -190,7 +191,10 @@ async fn pipeline(server: &Server, rows: usize) {
         total.as_secs_f64() * 1000.0,
         assets / total.as_secs_f64()
     );
-    println!("peak RSS of the process (server and client): {:.0} MB", peak_rss_mb());
+    println!(
+        "peak RSS of the process (server and client): {:.0} MB",
+        memory_mb("VmHWM")
+    );
 
     if server.label == "postgres" {
         // The ceiling for the import: COPY of the same rows into an unindexed table.
@@ -415,15 +419,6 @@ async fn ceiling_server(server: &Server) -> String {
     url
 }
 
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// One websocket subscriber of a flow's phase updates: connects, subscribes, reports ready,
 /// then returns the delay from each event's commit (`at`) to its arrival, in ms.
 async fn subscriber(url: String, token: String, flow: String, ready: tokio::sync::mpsc::Sender<()>) -> Vec<f64> {
@@ -486,7 +481,7 @@ async fn subscriptions(server: &Server, counts: &[usize]) {
     for &count in counts {
         let id = server.create(&flowgraph::fixtures::generated_cmdb(600)).await;
         let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
-        let before = rss_mb();
+        let before = memory_mb("VmRSS");
         // The clients run in processes of their own (this binary again), so the server's memory
         // is measured alone and each process stays under the descriptor limit.
         let mut clients = Vec::new();
@@ -506,7 +501,7 @@ async fn subscriptions(server: &Server, counts: &[usize]) {
         }
         // Let the last subscriptions reach the server before the flow starts.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let per_subscriber_kb = (rss_mb() - before) * 1024.0 / count as f64;
+        let per_subscriber_kb = (memory_mb("VmRSS") - before) * 1024.0 / count as f64;
         server
             .gql(
                 "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",

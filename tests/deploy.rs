@@ -321,8 +321,6 @@ fn version_tuple(v: &str) -> Vec<u32> {
     v.split('.').map(|p| p.parse().expect("a numeric version")).collect()
 }
 
-/// Paths the crate reads at compile time (include_str!, include_bytes!, sqlx::migrate!), as their
-/// first component relative to the repository root: the image build needs them copied.
 /// The top folders of Cargo.toml's `path = "…"` dependencies and patches.
 fn path_dependencies() -> BTreeSet<String> {
     read("Cargo.toml")
@@ -337,6 +335,8 @@ fn path_dependencies() -> BTreeSet<String> {
         .collect()
 }
 
+/// Paths the crate reads at compile time (include_str!, include_bytes!, sqlx::migrate!), as their
+/// first component relative to the repository root: the image build needs them copied.
 fn compile_time_inputs() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for file in files_under("src").into_iter().filter(|f| f.ends_with(".rs")) {
@@ -425,11 +425,14 @@ fn dockerfile_builds_on_rust_and_runs_the_binary_alone_as_a_non_root_user() {
         .filter(|(_, i)| i.keyword == "RUN" && i.args.contains(build_command))
         .map(|(n, _)| n)
         .collect();
-    let copies_src = builder
-        .instructions
-        .iter()
-        .position(|i| i.keyword == "COPY" && copy_parts(&i.args).1.iter().any(|s| s.starts_with("src")))
-        .expect("the builder copies src/");
+    // Where the builder first copies a path of the build context.
+    let copy_of = |path: &str| {
+        builder
+            .instructions
+            .iter()
+            .position(|i| i.keyword == "COPY" && copy_parts(&i.args).1.iter().any(|s| s.starts_with(path)))
+    };
+    let copies_src = copy_of("src").expect("the builder copies src/");
     assert!(
         builds.len() >= 2 && builds[0] < copies_src && *builds.last().unwrap() > copies_src,
         "expected `{build_command}` once before COPY src (the dependency cache layer) and once after"
@@ -437,12 +440,8 @@ fn dockerfile_builds_on_rust_and_runs_the_binary_alone_as_a_non_root_user() {
     // Path dependencies (vendor/, patched crates) are part of the dependency layer: copied before
     // its build, or that build fails.
     for dependency in path_dependencies() {
-        let copied_at = builder
-            .instructions
-            .iter()
-            .position(|i| i.keyword == "COPY" && copy_parts(&i.args).1.iter().any(|s| s.starts_with(&dependency)));
         assert!(
-            copied_at.is_some_and(|at| at < builds[0]),
+            copy_of(&dependency).is_some_and(|at| at < builds[0]),
             "the builder must COPY {dependency} (a path dependency in Cargo.toml) before the dependency build"
         );
     }
