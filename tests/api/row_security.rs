@@ -42,11 +42,27 @@ async fn tenant_tables(conn: &mut PgConnection) -> Vec<String> {
     .unwrap()
 }
 
-async fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+/// The rows of `table` the connection sees: all of them, or only `tenant`'s.
+async fn rows(conn: &mut PgConnection, table: &str, tenant: Option<Uuid>) -> i64 {
+    let filter = tenant
+        .map(|t| format!(" WHERE client_account_id = '{t}'"))
+        .unwrap_or_default();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}{filter}")))
         .fetch_one(conn)
         .await
         .unwrap()
+}
+
+/// Runs a statement: the rows it touched, or the SQLSTATE it failed with.
+async fn execute(conn: &mut PgConnection, sql: String) -> Result<u64, String> {
+    match sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(conn).await {
+        Ok(done) => Ok(done.rows_affected()),
+        Err(err) => Err(err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .unwrap_or_default()
+            .into_owned()),
+    }
 }
 
 /// Opens a transaction as the server's role with `setting` (as the store does for a unit of work).
@@ -103,16 +119,8 @@ async fn another_tenants_setting_sees_and_writes_nothing() {
             "{table} has no forced row security"
         );
         assert!(protected.get::<i64, _>(2) > 0, "{table} has no policy");
-        let owned = count(
-            &mut conn,
-            &format!("SELECT COUNT(*) FROM {table} WHERE client_account_id = '{a}'"),
-        )
-        .await;
-        let theirs = count(
-            &mut conn,
-            &format!("SELECT COUNT(*) FROM {table} WHERE client_account_id = '{b}'"),
-        )
-        .await;
+        let owned = rows(&mut conn, table, Some(a)).await;
+        let theirs = rows(&mut conn, table, Some(b)).await;
         assert!(
             owned > 0 && theirs > 0,
             "{table}: the run left no rows to protect ({owned}, {theirs})"
@@ -123,58 +131,27 @@ async fn another_tenants_setting_sees_and_writes_nothing() {
     for &(table, owned, theirs) in &before {
         // No setting at all: nothing.
         begin_as(&mut conn, None).await;
-        assert_eq!(
-            count(&mut conn, &format!("SELECT COUNT(*) FROM {table}")).await,
-            0,
-            "{table}"
-        );
+        assert_eq!(rows(&mut conn, table, None).await, 0, "{table}");
         rollback(&mut conn).await;
 
         // The intruder's setting: a statement that forgot its tenant filter sees only the
         // intruder's rows, and one that names the owner sees none.
         begin_as(&mut conn, Some(b)).await;
-        assert_eq!(
-            count(&mut conn, &format!("SELECT COUNT(*) FROM {table}")).await,
-            theirs,
-            "{table}"
-        );
-        let named = format!("SELECT COUNT(*) FROM {table} WHERE client_account_id = '{a}'");
-        assert_eq!(count(&mut conn, &named).await, 0, "{table}");
-        let updated = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET client_account_id = client_account_id WHERE client_account_id = '{a}'"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        assert_eq!(updated.rows_affected(), 0, "{table}");
-        let deleted = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE client_account_id = '{a}'"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        assert_eq!(deleted.rows_affected(), 0, "{table}");
+        assert_eq!(rows(&mut conn, table, None).await, theirs, "{table}");
+        assert_eq!(rows(&mut conn, table, Some(a)).await, 0, "{table}");
+        let updated =
+            format!("UPDATE {table} SET client_account_id = client_account_id WHERE client_account_id = '{a}'");
+        assert_eq!(execute(&mut conn, updated).await, Ok(0), "{table}");
+        let deleted = format!("DELETE FROM {table} WHERE client_account_id = '{a}'");
+        assert_eq!(execute(&mut conn, deleted).await, Ok(0), "{table}");
         // Nor may it hand its own rows to the owner.
-        let moved = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET client_account_id = '{a}'"
-        )))
-        .execute(&mut conn)
-        .await
-        .expect_err("moving rows into another tenant is refused");
-        assert_eq!(
-            moved.as_database_error().and_then(|e| e.code()).as_deref(),
-            Some("42501"),
-            "{table}: {moved}"
-        );
+        let moved = format!("UPDATE {table} SET client_account_id = '{a}'");
+        assert_eq!(execute(&mut conn, moved).await, Err("42501".into()), "{table}");
         rollback(&mut conn).await;
 
         // The owner's setting sees exactly the owner's rows.
         begin_as(&mut conn, Some(a)).await;
-        assert_eq!(
-            count(&mut conn, &format!("SELECT COUNT(*) FROM {table}")).await,
-            owned,
-            "{table}"
-        );
+        assert_eq!(rows(&mut conn, table, None).await, owned, "{table}");
         rollback(&mut conn).await;
     }
 
@@ -205,11 +182,6 @@ async fn another_tenants_setting_sees_and_writes_nothing() {
 
     // The owner's rows are all still there.
     for &(table, owned, _) in &before {
-        let now = count(
-            &mut conn,
-            &format!("SELECT COUNT(*) FROM {table} WHERE client_account_id = '{a}'"),
-        )
-        .await;
-        assert_eq!(now, owned, "{table}");
+        assert_eq!(rows(&mut conn, table, Some(a)).await, owned, "{table}");
     }
 }
