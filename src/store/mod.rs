@@ -4,6 +4,7 @@
 // First, so its macros are in scope for the two backends.
 #[macro_use]
 mod sql;
+mod bulk;
 pub mod legacy;
 mod postgres;
 mod records;

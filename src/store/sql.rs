@@ -992,22 +992,7 @@ macro_rules! impl_sql_store {
                             .bind(flow.id)
                             .execute(&mut **tx)
                             .await?;
-                        // 6 binds a row: 500 rows stay far below both databases' bind limits.
-                        for chunk in records.chunks(500) {
-                            let mut insert = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO raw_import_records \
-                                 (flow_id, client_account_id, engagement_id, row_number, line_number, data) ",
-                            );
-                            insert.push_values(chunk, |mut row, record| {
-                                row.push_bind(flow.id)
-                                    .push_bind(flow.client_account_id)
-                                    .push_bind(flow.engagement_id)
-                                    .push_bind(record.row_number)
-                                    .push_bind(record.line_number)
-                                    .push_bind(&record.data);
-                            });
-                            insert.build().execute(&mut **tx).await?;
-                        }
+                        Self::insert_import_records(tx, flow, records).await?;
                     }
                     $crate::store::PhaseOutput::FieldMappings(mappings) => {
                         sqlx::query("DELETE FROM field_mappings WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
@@ -1050,75 +1035,11 @@ macro_rules! impl_sql_store {
                     }
                     $crate::store::PhaseOutput::CleansedRecords(records) => {
                         sqlx::query("DELETE FROM cleansed_records WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
-                        for chunk in records.chunks(1000) {
-                            let mut insert = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO cleansed_records (flow_id, client_account_id, engagement_id, position, \
-                                 record_key, data) ",
-                            );
-                            insert.push_values(chunk, |mut row, r| {
-                                row.push_bind(flow.id)
-                                    .push_bind(flow.client_account_id)
-                                    .push_bind(flow.engagement_id)
-                                    .push_bind(r.position)
-                                    .push_bind(&r.record_key)
-                                    .push_bind(&r.data);
-                            });
-                            insert.build().execute(&mut **tx).await?;
-                        }
+                        Self::insert_cleansed_records(tx, flow, records).await?;
                     }
                     $crate::store::PhaseOutput::Assets(assets) => {
-                        // 32 binds a row: 500 rows stay under SQLite's 32,766.
-                        for chunk in assets.chunks(500) {
-                            let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO assets (", asset_columns!(), ") "));
-                            insert.push_values(chunk, |mut row, a| {
-                                row.push_bind(a.id)
-                                    .push_bind(a.flow_id)
-                                    .push_bind(a.client_account_id)
-                                    .push_bind(a.engagement_id)
-                                    .push_bind(&a.source_key)
-                                    .push_bind(&a.name)
-                                    .push_bind(&a.asset_type)
-                                    .push_bind(&a.hostname)
-                                    .push_bind(&a.fqdn)
-                                    .push_bind(&a.ip_address)
-                                    .push_bind(&a.operating_system)
-                                    .push_bind(&a.os_version)
-                                    .push_bind(&a.environment)
-                                    .push_bind(&a.application)
-                                    .push_bind(a.cpu_cores)
-                                    .push_bind(a.memory_gb)
-                                    .push_bind(a.storage_gb)
-                                    .push_bind(&a.owner)
-                                    .push_bind(&a.business_criticality)
-                                    .push_bind(&a.location)
-                                    .push_bind(&a.depends_on)
-                                    .push_bind(&a.attributes)
-                                    .push_bind(&a.source_rows)
-                                    .push_bind(a.quality_score)
-                                    .push_bind(&a.validation_status)
-                                    .push_bind(&a.validation_note)
-                                    .push_bind(&a.six_r_strategy)
-                                    .push_bind(&a.six_r_rationale)
-                                    .push_bind(a.risk_score)
-                                    .push_bind(a.inventory_run)
-                                    .push_bind(a.created_at)
-                                    .push_bind(a.updated_at);
-                            });
-                            // A re-run keeps each asset's id, validation and analysis results.
-                            insert.push(
-                                " ON CONFLICT (flow_id, source_key) DO UPDATE SET name = excluded.name, \
-                                 asset_type = excluded.asset_type, hostname = excluded.hostname, fqdn = excluded.fqdn, \
-                                 ip_address = excluded.ip_address, operating_system = excluded.operating_system, \
-                                 os_version = excluded.os_version, environment = excluded.environment, \
-                                 application = excluded.application, cpu_cores = excluded.cpu_cores, \
-                                 memory_gb = excluded.memory_gb, storage_gb = excluded.storage_gb, owner = excluded.owner, \
-                                 business_criticality = excluded.business_criticality, location = excluded.location, \
-                                 depends_on = excluded.depends_on, attributes = excluded.attributes, \
-                                 source_rows = excluded.source_rows, quality_score = excluded.quality_score, \
-                                 inventory_run = excluded.inventory_run, updated_at = excluded.updated_at",
-                            );
-                            insert.build().execute(&mut **tx).await?;
-                        }
+                        // A re-run keeps each asset's id, validation and analysis results.
+                        Self::upsert_assets(tx, assets).await?;
                         if let Some(run) = assets.first().map(|a| a.inventory_run) {
                             sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
                                 .bind(flow.id)
@@ -1131,22 +1052,7 @@ macro_rules! impl_sql_store {
                     }
                     $crate::store::PhaseOutput::Dependencies(edges) => {
                         sqlx::query("DELETE FROM asset_dependencies WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
-                        for chunk in edges.chunks(1000) {
-                            let mut insert = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO asset_dependencies (flow_id, client_account_id, engagement_id, \
-                                 source_asset_id, target_asset_id, dependency_type, confidence) ",
-                            );
-                            insert.push_values(chunk, |mut row, e| {
-                                row.push_bind(flow.id)
-                                    .push_bind(flow.client_account_id)
-                                    .push_bind(flow.engagement_id)
-                                    .push_bind(e.source_asset_id)
-                                    .push_bind(e.target_asset_id)
-                                    .push_bind(&e.dependency_type)
-                                    .push_bind(e.confidence);
-                            });
-                            insert.build().execute(&mut **tx).await?;
-                        }
+                        Self::insert_dependencies(tx, flow, edges).await?;
                     }
                     $crate::store::PhaseOutput::Results { kind, rows } => {
                         sqlx::query("DELETE FROM flow_results WHERE flow_id = $1 AND kind = $2")
@@ -1196,43 +1102,8 @@ macro_rules! impl_sql_store {
                     }
                     $crate::store::PhaseOutput::TechDebt { items, strategies } => {
                         sqlx::query("DELETE FROM tech_debt_items WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
-                        for chunk in items.chunks(1000) {
-                            let mut insert = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO tech_debt_items (id, flow_id, client_account_id, engagement_id, asset_id, \
-                                 category, severity, description, end_of_life, lifecycle_status, support_level) ",
-                            );
-                            insert.push_values(chunk, |mut row, t| {
-                                row.push_bind(t.id)
-                                    .push_bind(flow.id)
-                                    .push_bind(flow.client_account_id)
-                                    .push_bind(flow.engagement_id)
-                                    .push_bind(t.asset_id)
-                                    .push_bind(&t.category)
-                                    .push_bind(&t.severity)
-                                    .push_bind(&t.description)
-                                    .push_bind(t.end_of_life)
-                                    .push_bind(&t.lifecycle_status)
-                                    .push_bind(&t.support_level);
-                            });
-                            insert.build().execute(&mut **tx).await?;
-                        }
-                        // One UPDATE per chunk joined to a VALUES list (columns column1.. on both
-                        // databases), not one per asset. PostgreSQL joins each chunk by scanning
-                        // the flow's assets, so chunks are as large as SQLite's 32,766 binds allow.
-                        for chunk in strategies.chunks(8000) {
-                            let mut update = sqlx::QueryBuilder::<$db>::new(
-                                "UPDATE assets SET six_r_strategy = v.column2, six_r_rationale = v.column3, \
-                                 risk_score = v.column4 FROM (",
-                            );
-                            update.push_values(chunk, |mut row, s| {
-                                row.push_bind(s.asset_id)
-                                    .push_bind(&s.six_r_strategy)
-                                    .push_bind(&s.six_r_rationale)
-                                    .push_bind(s.risk_score);
-                            });
-                            update.push(") AS v WHERE assets.id = v.column1 AND assets.flow_id = ").push_bind(flow.id);
-                            update.build().execute(&mut **tx).await?;
-                        }
+                        Self::insert_tech_debt(tx, flow, items).await?;
+                        Self::update_strategies(tx, flow, strategies).await?;
                     }
                 }
                 Ok(())
