@@ -868,7 +868,7 @@ const SAME_HOST: &str = "same host name";
 const SAME_IP_AND_NAME: &str = "same IP address and a name in common";
 
 /// How sure each rule is that two records are one asset.
-fn rule_confidence(reason: &str) -> f64 {
+pub fn rule_confidence(reason: &str) -> f64 {
     match reason {
         SAME_FQDN => 0.98,
         SAME_KEY => 0.95,
@@ -884,64 +884,11 @@ impl Agent for Deduplication {
     const PHASE: PhaseName = PhaseName::DataCleansing;
 
     fn run(&self, input: &[CleanRecord]) -> Result<AgentOutput<DedupResult>, AgentError> {
-        let mut groups = Groups::new(input.len());
-        // Each map remembers the first record that showed an identity; later ones join its group.
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        let mut by_fqdn: HashMap<String, usize> = HashMap::new();
-        let mut by_host: HashMap<String, usize> = HashMap::new();
-        let mut by_ip_name: HashMap<(String, String), usize> = HashMap::new();
-        for (i, record) in input.iter().enumerate() {
-            let key = record.key.trim().to_lowercase();
-            let fqdn = record.fqdn.as_deref().map(host_text).filter(|f| !f.is_empty());
-            groups.fqdn[i] = fqdn.clone();
-            groups.kind[i] = record.asset_type.as_deref().and_then(asset_type_from_text);
-            if !key.is_empty() {
-                link(&mut by_key, key.clone(), i, &mut groups, SAME_KEY, false);
-            }
-            if let Some(fqdn) = &fqdn {
-                link(&mut by_fqdn, fqdn.clone(), i, &mut groups, SAME_FQDN, false);
-            }
-            // A host is known by its hostname and by its FQDN's first label; two different FQDNs
-            // sharing a first label (web01.dmz vs web01.corp) are two hosts, so that link is guarded.
-            let mut hosts: Vec<String> = Vec::with_capacity(2);
-            for host in [
-                record.hostname.as_deref().map(host_text),
-                fqdn.as_deref().and_then(first_label).map(str::to_string),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if !host.is_empty() && !hosts.contains(&host) {
-                    hosts.push(host);
-                }
-            }
-            for host in &hosts {
-                link(&mut by_host, host.clone(), i, &mut groups, SAME_HOST, true);
-            }
-            // A shared IP alone proves nothing (VIPs, NAT); with a name in common it does.
-            if let Some(ip) = record
-                .ip_address
-                .as_deref()
-                .map(|ip| ip.trim().to_lowercase())
-                .filter(|ip| !ip.is_empty())
-            {
-                let mut names = hosts;
-                if !key.is_empty() && !names.contains(&key) {
-                    names.push(key);
-                }
-                for name in names {
-                    link(
-                        &mut by_ip_name,
-                        (ip.clone(), name),
-                        i,
-                        &mut groups,
-                        SAME_IP_AND_NAME,
-                        true,
-                    );
-                }
-            }
+        let mut index = DedupIndex::default();
+        for record in input {
+            index.add(record);
         }
-
+        let mut groups = index.groups;
         // Groups in the order of their first record; members in input order.
         let mut slot_of_root: Vec<Option<usize>> = vec![None; input.len()];
         let mut members: Vec<Vec<usize>> = Vec::new();
@@ -995,6 +942,124 @@ impl Agent for Deduplication {
     }
 }
 
+/// Deduplication's identities, built one record at a time: records arriving in batches are
+/// grouped exactly as `Deduplication::run` groups them all at once, while the index keeps only
+/// identities (keys, names, addresses), never the records.
+///
+/// Identities are kept as 128-bit hashes, so the index of a million records stays in the tens
+/// of megabytes; two different identities sharing a hash is a chance of about 1 in 10^26.
+#[derive(Default)]
+pub struct DedupIndex {
+    groups: Groups,
+    hasher: IdentityHasher,
+    by_key: HashMap<u128, usize>,
+    by_fqdn: HashMap<u128, usize>,
+    by_host: HashMap<u128, usize>,
+    by_ip_name: HashMap<u128, usize>,
+}
+
+/// Two independently keyed SipHash functions side by side.
+#[derive(Default)]
+struct IdentityHasher(std::hash::RandomState, std::hash::RandomState);
+
+impl IdentityHasher {
+    fn of(&self, parts: &[&str]) -> u128 {
+        use std::hash::BuildHasher;
+        let (high, low) = (self.0.hash_one(parts), self.1.hash_one(parts));
+        (u128::from(high) << 64) | u128::from(low)
+    }
+}
+
+impl DedupIndex {
+    /// Adds the next record (its position is the count before it) and links it to any earlier
+    /// record that is the same asset.
+    pub fn add(&mut self, record: &CleanRecord) -> usize {
+        let i = self.groups.push();
+        let groups = &mut self.groups;
+        let id = |parts: &[&str]| self.hasher.of(parts);
+        let key = record.key.trim().to_lowercase();
+        let fqdn = record.fqdn.as_deref().map(host_text).filter(|f| !f.is_empty());
+        groups.fqdn[i] = fqdn.as_deref().map(|f| id(&[f]));
+        groups.kind[i] = record.asset_type.as_deref().and_then(asset_type_from_text);
+        if !key.is_empty() {
+            link(&mut self.by_key, id(&[&key]), i, groups, SAME_KEY, false);
+        }
+        if let Some(fqdn) = &fqdn {
+            link(&mut self.by_fqdn, id(&[fqdn]), i, groups, SAME_FQDN, false);
+        }
+        // A host is known by its hostname and by its FQDN's first label; two different FQDNs
+        // sharing a first label (web01.dmz vs web01.corp) are two hosts, so that link is guarded.
+        let mut hosts: Vec<String> = Vec::with_capacity(2);
+        for host in [
+            record.hostname.as_deref().map(host_text),
+            fqdn.as_deref().and_then(first_label).map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !host.is_empty() && !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        for host in &hosts {
+            link(&mut self.by_host, id(&[host]), i, groups, SAME_HOST, true);
+        }
+        // A shared IP alone proves nothing (VIPs, NAT); with a name in common it does.
+        if let Some(ip) = record
+            .ip_address
+            .as_deref()
+            .map(|ip| ip.trim().to_lowercase())
+            .filter(|ip| !ip.is_empty())
+        {
+            let mut names = hosts;
+            if !key.is_empty() && !names.contains(&key) {
+                names.push(key);
+            }
+            for name in names {
+                link(
+                    &mut self.by_ip_name,
+                    id(&[&ip, &name]),
+                    i,
+                    groups,
+                    SAME_IP_AND_NAME,
+                    true,
+                );
+            }
+        }
+        i
+    }
+
+    /// The first record of `i`'s group (the group's position in the output).
+    pub fn root(&mut self, i: usize) -> usize {
+        self.groups.find(i)
+    }
+
+    /// Every group of more than one record, each as its members' positions in order, with the
+    /// reasons that joined it (`; `-separated, as `Merge::reason`), in the order of their roots.
+    pub fn merged_groups(&mut self) -> Vec<(Vec<usize>, String)> {
+        let n = self.groups.parent.len();
+        let roots: Vec<usize> = (0..n).map(|i| self.groups.find(i)).collect();
+        let mut sizes = vec![0u32; n];
+        for &root in &roots {
+            sizes[root] += 1;
+        }
+        let mut slot: HashMap<usize, usize> = HashMap::new();
+        let mut merged: Vec<(Vec<usize>, String)> = Vec::new();
+        for (i, &root) in roots.iter().enumerate() {
+            if sizes[root] < 2 {
+                continue;
+            }
+            let at = *slot.entry(root).or_insert_with(|| {
+                let reasons: Vec<&str> = self.groups.reasons[root].iter().copied().collect();
+                merged.push((Vec::new(), reasons.join("; ")));
+                merged.len() - 1
+            });
+            merged[at].0.push(i);
+        }
+        merged
+    }
+}
+
 /// Joins record `i` to the first record that showed `identity`, or makes `i` that first record.
 fn link<K: std::hash::Hash + Eq>(
     seen: &mut HashMap<K, usize>,
@@ -1013,10 +1078,12 @@ fn link<K: std::hash::Hash + Eq>(
 }
 
 /// Union-find over record positions; a group's root is its first record, so order is kept.
+#[derive(Default)]
 struct Groups {
     parent: Vec<usize>,
-    /// The group's FQDN (its first record's), to refuse weak links between two different FQDNs.
-    fqdn: Vec<Option<String>>,
+    /// The group's FQDN (its first record's, hashed), to refuse weak links between two
+    /// different FQDNs.
+    fqdn: Vec<Option<u128>>,
     /// The group's asset type when a source named one, to refuse weak links between an application
     /// that shares its name with a host (`CRM` and `crm.corp.example.com`).
     kind: Vec<Option<&'static str>>,
@@ -1024,13 +1091,14 @@ struct Groups {
 }
 
 impl Groups {
-    fn new(n: usize) -> Self {
-        Groups {
-            parent: (0..n).collect(),
-            fqdn: vec![None; n],
-            kind: vec![None; n],
-            reasons: vec![BTreeSet::new(); n],
-        }
+    /// A new record in a group of its own; returns its position.
+    fn push(&mut self) -> usize {
+        let i = self.parent.len();
+        self.parent.push(i);
+        self.fqdn.push(None);
+        self.kind.push(None);
+        self.reasons.push(BTreeSet::new());
+        i
     }
 
     fn find(&mut self, i: usize) -> usize {
@@ -1053,8 +1121,10 @@ impl Groups {
             return;
         }
         if guarded {
-            let differ = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
-            if differ(self.fqdn[ra].as_deref(), self.fqdn[rb].as_deref()) || differ(self.kind[ra], self.kind[rb]) {
+            fn differ<T: PartialEq>(a: Option<T>, b: Option<T>) -> bool {
+                matches!((a, b), (Some(a), Some(b)) if a != b)
+            }
+            if differ(self.fqdn[ra], self.fqdn[rb]) || differ(self.kind[ra], self.kind[rb]) {
                 return;
             }
         }

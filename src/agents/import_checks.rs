@@ -48,39 +48,64 @@ impl Agent for DataValidation {
     const PHASE: PhaseName = PhaseName::DataImport;
 
     fn run(&self, input: &ImportBatch) -> Result<AgentOutput<ValidationReport>, AgentError> {
-        let mut report = ValidationReport {
-            rows_checked: input.records.len(),
-            ..Default::default()
-        };
-        let mut seen: HashMap<String, i64> = HashMap::new();
-        let mut rows_with_issues = 0usize;
-
+        let mut state = ValidationState::default();
         for record in &input.records {
-            let mut issue = false;
-            if record.fields.values().any(has_encoding_damage) {
-                report.encoding_suspects.push(record.row_number);
+            state.add(record);
+        }
+        Ok(state.finish())
+    }
+}
+
+/// data_validation over rows that arrive in batches: `add` each row, then `finish`. It keeps
+/// a 64-bit hash per distinct row, not the row, so memory stays small on large imports
+/// (a collision among a million rows has a chance of about one in 30 million).
+#[derive(Debug, Default)]
+pub struct ValidationState {
+    report: ValidationReport,
+    seen: HashMap<u64, i64>,
+    rows_with_issues: usize,
+}
+
+impl ValidationState {
+    pub fn rows_checked(&self) -> usize {
+        self.report.rows_checked
+    }
+
+    pub fn add(&mut self, record: &SourceRecord) {
+        let report = &mut self.report;
+        report.rows_checked += 1;
+        let mut issue = false;
+        if record.fields.values().any(has_encoding_damage) {
+            report.encoding_suspects.push(record.row_number);
+            issue = true;
+        }
+        match row_key(record) {
+            None => {
+                report.empty_rows.push(record.row_number);
                 issue = true;
             }
-            match row_key(record) {
-                None => {
-                    report.empty_rows.push(record.row_number);
-                    issue = true;
-                }
-                Some(key) => {
-                    if let Some(&first) = seen.get(&key) {
+            Some(key) => {
+                let mut hasher = DefaultHasher::new();
+                key.hash(&mut hasher);
+                match self.seen.entry(hasher.finish()) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
                         report.exact_duplicates.push(DuplicateRow {
                             row_number: record.row_number,
-                            duplicate_of: first,
+                            duplicate_of: *first.get(),
                         });
                         issue = true;
-                    } else {
-                        seen.insert(key, record.row_number);
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(record.row_number);
                     }
                 }
             }
-            rows_with_issues += usize::from(issue);
         }
+        self.rows_with_issues += usize::from(issue);
+    }
 
+    pub fn finish(self) -> AgentOutput<ValidationReport> {
+        let report = self.report;
         let reasoning = if report.rows_checked == 0 {
             "No rows to check.".to_string()
         } else {
@@ -92,13 +117,13 @@ impl Agent for DataValidation {
                 report.encoding_suspects.len()
             )
         };
-        let confidence = if rows_with_issues == 0 {
+        let confidence = if self.rows_with_issues == 0 {
             1.0
         } else {
-            let share = rows_with_issues as f64 / report.rows_checked as f64;
+            let share = self.rows_with_issues as f64 / report.rows_checked as f64;
             (0.95 - 0.6 * share).clamp(0.3, 0.95)
         };
-        Ok(AgentOutput::new(report, confidence, reasoning))
+        AgentOutput::new(report, confidence, reasoning)
     }
 }
 
@@ -227,22 +252,59 @@ impl Agent for FormatDetection {
     const PHASE: PhaseName = PhaseName::DataImport;
 
     fn run(&self, input: &ImportBatch) -> Result<AgentOutput<ColumnProfile>, AgentError> {
-        let names = column_names(input);
-        let mut tallies: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
+        let mut state = ProfileState::new(column_names(input));
         for record in &input.records {
-            for (name, tally) in names.iter().zip(tallies.iter_mut()) {
-                if let Some(value) = record.fields.get(name.as_str()) {
-                    tally.add(value);
-                }
+            state.add(record);
+        }
+        Ok(state.finish())
+    }
+}
+
+/// format_detection over rows that arrive in batches: `add` each row, then `finish`. Columns
+/// are the import's; a field a row carries beyond them is profiled from where it first shows.
+#[derive(Default)]
+pub struct ProfileState {
+    names: Vec<String>,
+    known: HashSet<String>,
+    tallies: Vec<Tally>,
+    rows: usize,
+}
+
+impl ProfileState {
+    pub fn new(names: Vec<String>) -> Self {
+        let tallies = names.iter().map(|_| Tally::default()).collect();
+        let known = names.iter().cloned().collect();
+        ProfileState {
+            names,
+            known,
+            tallies,
+            rows: 0,
+        }
+    }
+
+    pub fn add(&mut self, record: &SourceRecord) {
+        self.rows += 1;
+        for key in record.fields.keys() {
+            if !self.known.contains(key) {
+                self.known.insert(key.clone());
+                self.names.push(key.clone());
+                self.tallies.push(Tally::default());
             }
         }
+        for (name, tally) in self.names.iter().zip(self.tallies.iter_mut()) {
+            if let Some(value) = record.fields.get(name.as_str()) {
+                tally.add(value);
+            }
+        }
+    }
 
-        let rows = input.records.len();
-        let mut columns = Vec::with_capacity(names.len());
+    pub fn finish(self) -> AgentOutput<ColumnProfile> {
+        let rows = self.rows;
+        let mut columns = Vec::with_capacity(self.names.len());
         let mut certainty_sum = 0.0;
         let mut typed_columns = 0usize;
         let mut type_counts: Vec<(&'static str, usize)> = Vec::new();
-        for (name, tally) in names.into_iter().zip(tallies) {
+        for (name, tally) in self.names.into_iter().zip(self.tallies) {
             let (inferred, certainty) = tally.infer();
             if inferred != "empty" {
                 certainty_sum += certainty;
@@ -268,7 +330,7 @@ impl Agent for FormatDetection {
 
         if rows == 0 || columns.is_empty() {
             let reasoning = format!("Nothing to profile: {} column(s), {rows} row(s).", columns.len());
-            return Ok(AgentOutput::new(ColumnProfile { columns }, 0.3, reasoning));
+            return AgentOutput::new(ColumnProfile { columns }, 0.3, reasoning);
         }
         let confidence = if typed_columns == 0 {
             0.3
@@ -281,11 +343,7 @@ impl Agent for FormatDetection {
             columns.len(),
             summary.join(", ")
         );
-        Ok(AgentOutput::new(
-            ColumnProfile { columns },
-            confidence.min(0.99),
-            reasoning,
-        ))
+        AgentOutput::new(ColumnProfile { columns }, confidence.min(0.99), reasoning)
     }
 }
 

@@ -168,22 +168,84 @@ fn parse_decoded(text: &str, encoding: &'static str) -> Result<ImportOutcome, Im
     }
 }
 
-/// cp1252 for 0x80..=0x9F; the five undefined bytes map to the C1 controls, as browsers do.
-const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{2C6}', '\u{2030}',
-    '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}',
-    '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}',
-    '\u{17E}', '\u{178}',
-];
-
+/// cp1252 as browsers read it (the WHATWG mapping: the five undefined bytes become the C1
+/// controls, so nothing is lost).
 fn decode_windows_1252(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
-            _ => char::from(b), // the rest of cp1252 coincides with Latin-1
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
+}
+
+/// What `sniff` learned of an uploaded file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sniffed {
+    /// As `decode` names it: `utf-8`, `utf-8-bom` or `windows-1252`.
+    pub encoding: &'static str,
+    /// Nothing but white space (and a byte-order mark).
+    pub empty: bool,
+    pub bytes: u64,
+}
+
+/// Reads a file once, a piece at a time, for what `decode` would decide on the whole of it
+/// (UTF-8, with or without a BOM, else Windows-1252); then rewinds it.
+pub fn sniff<F: io::Read + io::Seek>(file: &mut F) -> io::Result<Sniffed> {
+    let mut piece = vec![0u8; 1 << 16];
+    // The start of a UTF-8 sequence cut off at the end of the previous piece.
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut bytes, mut utf8, mut empty, mut bom) = (0u64, true, true, false);
+    loop {
+        let n = file.read(&mut piece)?;
+        if n == 0 {
+            break;
+        }
+        let mut read = &piece[..n];
+        if bytes == 0 && read.starts_with(b"\xEF\xBB\xBF") {
+            (bom, read) = (true, &read[3..]);
+        }
+        bytes += n as u64;
+        empty = empty && read.iter().all(u8::is_ascii_whitespace);
+        if utf8 {
+            carry.extend_from_slice(read);
+            match std::str::from_utf8(&carry) {
+                Ok(_) => carry.clear(),
+                Err(err) if err.error_len().is_none() => {
+                    carry.drain(..err.valid_up_to());
+                }
+                Err(_) => utf8 = false,
+            }
+        }
+    }
+    file.seek(io::SeekFrom::Start(0))?;
+    let encoding = match (bom, utf8 && carry.is_empty()) {
+        (true, _) => "utf-8-bom",
+        (false, true) => "utf-8",
+        (false, false) => "windows-1252",
+    };
+    Ok(Sniffed { encoding, empty, bytes })
+}
+
+/// Decodes an upload piece by piece in the encoding `sniff` found (a byte-order mark is
+/// dropped; bad UTF-8 bytes become U+FFFD, as `decode` does).
+pub struct TextDecoder(encoding_rs::Decoder);
+
+impl TextDecoder {
+    pub fn new(encoding: &str) -> Self {
+        TextDecoder(match encoding {
+            "windows-1252" => encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling(),
+            _ => encoding_rs::UTF_8.new_decoder_with_bom_removal(),
         })
-        .collect()
+    }
+
+    pub fn decode(&mut self, bytes: &[u8], last: bool) -> String {
+        let capacity = self
+            .0
+            .max_utf8_buffer_length(bytes.len())
+            .unwrap_or(bytes.len() * 3 + 16);
+        let mut text = String::with_capacity(capacity);
+        let _ = self.0.decode_to_string(bytes, &mut text, last);
+        text
+    }
 }
 
 fn to_i64(n: usize) -> i64 {
@@ -292,46 +354,190 @@ fn json_snippet(value: &Value) -> String {
 // CSV
 
 fn parse_csv(text: &str, encoding: &'static str) -> Result<ImportOutcome, ImportError> {
-    let mut p = CsvParser {
-        text,
-        delim: b',',
-        pos: 0,
-        line: 1,
-    };
-    let mut blank_lines = 0;
-    // Lines of only whitespace and candidate delimiters (`,,,,` spreadsheet filler) are blank.
-    while !p.at_end() && is_blank(p.current_line(), ",;\t") {
-        p.skip_line();
-        blank_lines += 1;
-    }
-    if p.at_end() {
-        return Err(ImportError::NoHeader);
-    }
-    p.delim = detect_delimiter(p.current_line());
-    let line = p.line;
-    let header = p.record().0.map_err(|reason| ImportError::BadHeader {
-        line,
-        reason: reason.to_owned(),
-    })?;
-    let delim = char::from(p.delim).to_string();
-    let mut out = ImportOutcome::new(SourceFormat::Csv, Some(delim.clone()), encoding);
-    out.columns = header_names(&header)?;
-    out.blank_lines = blank_lines;
-    while !p.at_end() {
-        if is_blank(p.current_line(), &delim) {
-            p.skip_line();
-            out.blank_lines += 1;
-            continue;
-        }
-        let (start, line_number) = (p.pos, to_i64(p.line));
-        let (fields, raw_end) = p.record();
-        let fields = fields.map_err(str::to_owned);
-        match fields.and_then(|fields| row_data(&out.columns, fields)) {
-            Ok(data) => out.push_row(line_number, data),
-            Err(reason) => out.push_bad(line_number, reason, p.slice(start, raw_end)),
-        }
-    }
+    let mut stream = CsvStream::new();
+    stream.push(text);
+    stream.finish();
+    let mut out = ImportOutcome::new(SourceFormat::Csv, None, encoding);
+    let mut rows = Vec::new();
+    stream.pump(&mut rows, &mut out.bad_rows)?;
+    out.rows = rows;
+    out.delimiter = stream.delimiter();
+    out.columns = stream.columns().to_vec();
+    out.blank_lines = stream.blank_lines;
     Ok(out)
+}
+
+/// A record this long (bytes from its start) that still has not ended is given up on as an
+/// unterminated quote, so one stray quote cannot make the parser hold the rest of a large file.
+const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// CSV parsed as its text arrives: `push` decoded text, `pump` the records it completes,
+/// `finish` at the end of the input. The parser only ever sees whole lines, and a record that
+/// runs past the text so far (a quoted field with line breaks) waits for more; so memory holds
+/// a window of lines, not the file, and the records are the same as parsing the text at once.
+pub struct CsvStream {
+    /// Whole lines not parsed yet; starts where the next record starts.
+    window: String,
+    /// Text after the last line break (and a trailing `\r` that may start a `\r\n`).
+    partial: String,
+    /// 1-based line number of the window's first line.
+    line: usize,
+    finished: bool,
+    /// `None` until the header row is read.
+    header: Option<(Vec<String>, u8)>,
+    rows: i64,
+    pub blank_lines: i64,
+}
+
+impl Default for CsvStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CsvStream {
+    pub fn new() -> Self {
+        CsvStream {
+            window: String::new(),
+            partial: String::new(),
+            line: 1,
+            finished: false,
+            header: None,
+            rows: 0,
+            blank_lines: 0,
+        }
+    }
+
+    pub fn push(&mut self, text: &str) {
+        self.partial.push_str(text);
+        // Keep back the last incomplete line, and a final `\r` whose `\n` may come next.
+        let cut = match self.partial.rfind(['\n', '\r']) {
+            Some(at) if self.partial.as_bytes()[at] == b'\r' && at + 1 == self.partial.len() => at,
+            Some(at) => at + 1,
+            None => 0,
+        };
+        self.window.push_str(&self.partial[..cut]);
+        self.partial.drain(..cut);
+    }
+
+    pub fn finish(&mut self) {
+        self.window.push_str(&self.partial);
+        self.partial.clear();
+        self.finished = true;
+    }
+
+    pub fn columns(&self) -> &[String] {
+        self.header.as_ref().map_or(&[], |(columns, _)| columns)
+    }
+
+    pub fn delimiter(&self) -> Option<String> {
+        self.header.as_ref().map(|(_, delim)| char::from(*delim).to_string())
+    }
+
+    /// Bytes waiting in the window (what memory holds of the input).
+    pub fn buffered(&self) -> usize {
+        self.window.len() + self.partial.len()
+    }
+
+    /// Parses every record the text so far completes into `rows` and `bad`. After `finish`, an
+    /// input without a header row is an error.
+    pub fn pump(&mut self, rows: &mut Vec<ImportedRow>, bad: &mut Vec<BadRow>) -> Result<(), ImportError> {
+        let mut p = CsvParser {
+            text: &self.window,
+            delim: self.header.as_ref().map_or(b',', |(_, d)| *d),
+            pos: 0,
+            line: self.line,
+            more: !self.finished,
+        };
+        let result = Self::records(
+            &mut p,
+            &mut self.header,
+            &mut self.rows,
+            &mut self.blank_lines,
+            rows,
+            bad,
+        );
+        let (pos, line) = (p.pos, p.line);
+        self.window.drain(..pos);
+        self.line = line;
+        result
+    }
+
+    fn records(
+        p: &mut CsvParser<'_>,
+        header: &mut Option<(Vec<String>, u8)>,
+        count: &mut i64,
+        blank_lines: &mut i64,
+        rows: &mut Vec<ImportedRow>,
+        bad: &mut Vec<BadRow>,
+    ) -> Result<(), ImportError> {
+        while !p.at_end() {
+            let delimiters = match header {
+                // Before the header, lines of only whitespace and candidate delimiters (`,,,,`
+                // spreadsheet filler) are blank.
+                None => ",;\t",
+                Some((_, delim)) => match *delim {
+                    b';' => ";",
+                    b'\t' => "\t",
+                    _ => ",",
+                },
+            };
+            if is_blank(p.current_line(), delimiters) {
+                p.skip_line();
+                *blank_lines += 1;
+                continue;
+            }
+            let (start, line) = (p.pos, p.line);
+            if header.is_none() {
+                p.delim = detect_delimiter(p.current_line());
+            }
+            let (fields, raw_end) = match p.record() {
+                Some(read) => read,
+                // The record runs past the text so far: wait for more, unless it is already
+                // too long to be anything but a stray quote.
+                None if p.text.len() - start <= MAX_RECORD_BYTES => {
+                    (p.pos, p.line) = (start, line);
+                    return Ok(());
+                }
+                None => {
+                    (p.pos, p.line, p.more) = (start, line, false);
+                    let read = p.record().unwrap_or((Err(UNTERMINATED), p.pos));
+                    p.more = true;
+                    read
+                }
+            };
+            let Some((columns, _)) = header else {
+                let fields = fields.map_err(|reason| ImportError::BadHeader {
+                    line,
+                    reason: reason.to_owned(),
+                })?;
+                *header = Some((header_names(&fields)?, p.delim));
+                continue;
+            };
+            match fields
+                .map_err(str::to_owned)
+                .and_then(|fields| row_data(columns, fields))
+            {
+                Ok(data) => {
+                    *count += 1;
+                    rows.push(ImportedRow {
+                        row_number: *count,
+                        line_number: to_i64(line),
+                        data,
+                    });
+                }
+                Err(reason) => bad.push(BadRow {
+                    line_number: to_i64(line),
+                    reason,
+                    raw: p.slice(start, raw_end).chars().take(RAW_LIMIT).collect(),
+                }),
+            }
+        }
+        if !p.more && header.is_none() {
+            return Err(ImportError::NoHeader);
+        }
+        Ok(())
+    }
 }
 
 fn is_blank(line: &str, delimiters: &str) -> bool {
@@ -410,6 +616,8 @@ struct CsvParser<'a> {
     pos: usize,
     /// 1-based line of `pos`; `\n`, `\r\n` and a lone `\r` each end a line.
     line: usize,
+    /// More text may follow `text` (streaming): a quoted field reaching its end waits for it.
+    more: bool,
 }
 
 impl CsvParser<'_> {
@@ -460,8 +668,9 @@ impl CsvParser<'_> {
         }
     }
 
-    /// Reads one record: its fields, or why it is bad, and where its raw text ends.
-    fn record(&mut self) -> (Result<Vec<String>, &'static str>, usize) {
+    /// Reads one record: its fields, or why it is bad, and where its raw text ends; `None` when
+    /// it runs past the text and more may follow.
+    fn record(&mut self) -> Option<(Result<Vec<String>, &'static str>, usize)> {
         let (mut fields, mut error) = (Vec::new(), None);
         loop {
             let field_start = self.pos;
@@ -474,7 +683,8 @@ impl CsvParser<'_> {
                             error = error.or(Some(AFTER_QUOTE));
                         }
                     }
-                    Err(raw_end) => return (Err(UNTERMINATED), raw_end),
+                    Err(None) => return None,
+                    Err(Some(raw_end)) => return Some((Err(UNTERMINATED), raw_end)),
                 }
             } else {
                 // Unquoted: a `"` past the field's start is literal text.
@@ -488,7 +698,7 @@ impl CsvParser<'_> {
             // Bad records are still read to their end, so the next one starts in the right place.
             let raw_end = self.pos;
             self.skip_terminator();
-            return (error.map_or(Ok(fields), Err), raw_end);
+            return Some((error.map_or(Ok(fields), Err), raw_end));
         }
     }
 
@@ -500,14 +710,15 @@ impl CsvParser<'_> {
     /// Recovery stays linear: every quote between the stray one and where it failed was part of
     /// a `""` pair, so re-reading that text can only open quotes that close on the same line:
     /// no text is re-read more than once, whatever the input.
-    fn quoted(&mut self) -> Result<(String, bool), usize> {
+    fn quoted(&mut self) -> Result<(String, bool), Option<usize>> {
         self.pos += 1;
         let (mut value, mut segment) = (String::new(), self.pos);
         // (raw_end, pos, line) just after the line this field opened on.
         let mut resume = None;
         loop {
             match self.byte(self.pos) {
-                None => return Err(self.give_up(resume)),
+                None if self.more => return Err(None),
+                None => return Err(Some(self.give_up(resume))),
                 Some(b'"') if self.byte(self.pos + 1) == Some(b'"') => {
                     value.push_str(self.slice(segment, self.pos + 1));
                     self.pos += 2;
@@ -520,7 +731,7 @@ impl CsvParser<'_> {
                     return match self.byte(self.pos) {
                         None | Some(b'\r' | b'\n') => Ok((value, true)),
                         Some(b) if b == self.delim => Ok((value, true)),
-                        Some(_) if resume.is_some() => Err(self.give_up(resume)),
+                        Some(_) if resume.is_some() => Err(Some(self.give_up(resume))),
                         Some(_) => {
                             self.pos = self.field_end(self.pos, true);
                             Ok((value, false))

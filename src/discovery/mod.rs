@@ -12,8 +12,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::domain::PhaseName;
-use crate::store::{AgentTaskRecord, EventPayload, FlowRecord, PhaseOutput, PhaseRunRecord, Store, TenantScope};
+use crate::domain::{PhaseName, PhaseStatus};
+use crate::store::{
+    AgentTaskRecord, EventPayload, FlowRecord, PhaseBatch, PhaseOutput, PhaseRunRecord, Store, TenantScope,
+};
 pub use tasks::TaskLog;
 
 /// What a phase produced: a summary (the run's `result`, also kept in the flow state under
@@ -32,6 +34,18 @@ pub struct PhaseSuccess {
 }
 
 impl PhaseSuccess {
+    /// A phase that wrote its output in batches as it went.
+    pub fn streamed(state_key: &'static str, result: Value, items: usize) -> Self {
+        PhaseSuccess {
+            state_key,
+            result,
+            output: None,
+            awaiting_approval: false,
+            quality_scores: None,
+            items,
+        }
+    }
+
     pub fn new(state_key: &'static str, result: Value, output: PhaseOutput, items: usize) -> Self {
         PhaseSuccess {
             state_key,
@@ -80,10 +94,20 @@ pub struct PhaseInput<'a> {
     pub scope: &'a TenantScope,
     pub flow: &'a FlowRecord,
     run: &'a PhaseRunRecord,
+    /// The worker's lease on the run: each batch a phase writes is refused once it is lost.
+    lease_owner: &'a str,
     /// Tells the event pump that events of the flow were stored.
     wake: &'a (dyn Fn(Uuid) + Send + Sync),
     tasks: Vec<AgentTaskRecord>,
+    /// How many batches each agent ran on (agents of streaming phases run once per batch).
+    batches: std::collections::HashMap<String, usize>,
+    /// Whether a batch was written yet (the first one replaces an earlier attempt's output).
+    wrote_batch: bool,
 }
+
+/// Rows a streaming phase reads, runs its agents on and writes at a time: memory holds about
+/// one batch, whatever the size of the flow.
+pub const BATCH_ROWS: usize = 5_000;
 
 impl PhaseInput<'_> {
     /// Runs agent work on the blocking pool with its own task log, keeping the tasks it ran and
@@ -113,6 +137,98 @@ impl PhaseInput<'_> {
         let (result, tasks) = joined.map_err(PhaseFailure::internal)?;
         self.tasks.extend(tasks);
         result
+    }
+
+    /// Runs one batch's agent work on the blocking pool. Its agents send no live events (the
+    /// batch's write reports progress); each agent's tasks over the batches add up to one task.
+    pub async fn compute_batch<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
+    ) -> Result<T, PhaseFailure> {
+        let (flow_id, phase, attempt) = (self.flow.id, self.run.phase, self.run.attempt);
+        let (result, tasks) = tokio::task::spawn_blocking(move || {
+            let mut log = TaskLog::quiet(flow_id, phase, attempt);
+            let result = work(&mut log);
+            (result, log.into_tasks())
+        })
+        .await
+        .map_err(PhaseFailure::internal)?;
+        for task in tasks {
+            *self.batches.entry(task.agent.clone()).or_default() += 1;
+            match self.tasks.iter_mut().find(|t| t.agent == task.agent) {
+                Some(total) => {
+                    total.duration_ms += task.duration_ms;
+                    total.finished_at = task.finished_at;
+                    total.confidence = match (total.confidence, task.confidence) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if task.outcome != "success" {
+                        total.outcome = task.outcome;
+                        total.error = task.error;
+                    }
+                }
+                None => self.tasks.push(task),
+            }
+        }
+        result
+    }
+
+    /// Writes one batch of the phase's output with a progress event (a percentage, when the
+    /// phase knows its total, and a message), in its own transaction; refused once the worker
+    /// has lost its lease on the run.
+    pub async fn write_batch(
+        &mut self,
+        output: PhaseOutput,
+        progress: Option<i32>,
+        message: String,
+    ) -> Result<(), PhaseFailure> {
+        let progress = progress.unwrap_or(self.run.progress).clamp(0, 99);
+        let event = EventPayload::Phase {
+            phase: self.run.phase,
+            status: PhaseStatus::Running,
+            progress,
+            attempt: self.run.attempt,
+            message: Some(message),
+        };
+        let batch = PhaseBatch {
+            flow: self.flow,
+            run: self.run,
+            lease_owner: self.lease_owner,
+            replace: !self.wrote_batch,
+            output: &output,
+            progress,
+            events: std::slice::from_ref(&event),
+        };
+        self.store.write_batch(&batch).await.map_err(PhaseFailure::internal)?;
+        self.wrote_batch = true;
+        (self.wake)(self.flow.id);
+        Ok(())
+    }
+
+    /// A streaming phase that wrote no batch still replaces what an earlier attempt wrote.
+    pub async fn clear_if_unwritten(&mut self, empty: PhaseOutput) -> Result<(), PhaseFailure> {
+        if self.wrote_batch {
+            return Ok(());
+        }
+        self.write_batch(empty, None, "nothing to write".into()).await
+    }
+
+    /// Tasks of agents that ran once per batch say so in their reasoning.
+    fn into_tasks(self) -> Vec<AgentTaskRecord> {
+        let batches = self.batches;
+        self.tasks
+            .into_iter()
+            .map(|mut task| {
+                if let Some(&n) = batches.get(&task.agent).filter(|&&n| n > 1) {
+                    let first = task.reasoning.take().unwrap_or_default();
+                    task.reasoning = Some(format!(
+                        "Ran on {n} batches of up to {BATCH_ROWS} rows; the first: {first}"
+                    ));
+                }
+                task
+            })
+            .collect()
     }
 
     /// Stores live events, with any others already waiting, in one write. They are progress
@@ -148,6 +264,7 @@ impl UnitedDiscoveryFlow {
         scope: &TenantScope,
         flow: &FlowRecord,
         run: &PhaseRunRecord,
+        lease_owner: &str,
         wake: &(dyn Fn(Uuid) + Send + Sync),
     ) -> PhaseReport {
         let mut input = PhaseInput {
@@ -155,8 +272,11 @@ impl UnitedDiscoveryFlow {
             scope,
             flow,
             run,
+            lease_owner,
             wake,
             tasks: Vec::new(),
+            batches: Default::default(),
+            wrote_batch: false,
         };
         let outcome = match run.phase {
             PhaseName::DataImport => phases::data_import::run(&mut input).await,
@@ -174,9 +294,14 @@ impl UnitedDiscoveryFlow {
         };
         PhaseReport {
             outcome,
-            tasks: input.tasks,
+            tasks: input.into_tasks(),
         }
     }
+}
+
+/// `done` of `total` as a percentage for progress events (never 100 before the phase ends).
+pub(crate) fn share(done: usize, total: usize) -> i32 {
+    (done.saturating_mul(100) / total.max(1)).min(99) as i32
 }
 
 /// An id for rows a phase creates.

@@ -1,6 +1,6 @@
 //! Invokes agents and records each invocation for `agent_tasks` (timing, outcome, confidence).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use uuid::Uuid;
@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::PhaseFailure;
 use crate::agents::REGISTRY;
-use crate::agents::types::{Agent, AgentOutput};
+use crate::agents::types::{Agent, AgentError, AgentOutput};
 use crate::domain::{PhaseName, PhaseStatus};
 use crate::store::{AgentTaskRecord, EventPayload};
 
@@ -38,6 +38,20 @@ impl TaskLog {
         }
     }
 
+    /// A log for one batch of a phase that streams: its agents report no live events of their
+    /// own (the phase reports its progress per batch instead).
+    pub fn quiet(flow_id: Uuid, phase: PhaseName, attempt: i32) -> Self {
+        let (events, _) = tokio::sync::mpsc::unbounded_channel();
+        TaskLog {
+            flow_id,
+            tasks: Vec::new(),
+            events,
+            phase,
+            attempt,
+            expected: 1,
+        }
+    }
+
     /// A progress report; the phase goes on if nobody stores it.
     fn emit(&self, event: EventPayload) {
         let _ = self.events.send(event);
@@ -45,6 +59,16 @@ impl TaskLog {
 
     /// Runs `agent` on `input`, recording the task; an agent error fails the phase.
     pub fn run<A: Agent>(&mut self, agent: &A, input: &A::Input) -> Result<AgentOutput<A::Output>, PhaseFailure> {
+        self.run_streamed::<A, A::Output>(Duration::ZERO, || agent.run(input))
+    }
+
+    /// Records an agent that worked through the phase's batches as they streamed by: `earlier`
+    /// is the time it spent on them, `finish` its last step (the report over everything).
+    pub fn run_streamed<A: Agent, T>(
+        &mut self,
+        earlier: Duration,
+        finish: impl FnOnce() -> Result<AgentOutput<T>, AgentError>,
+    ) -> Result<AgentOutput<T>, PhaseFailure> {
         let phase = self.phase;
         self.emit(EventPayload::Agent {
             agent: A::NAME.into(),
@@ -53,10 +77,10 @@ impl TaskLog {
             success: None,
             duration_ms: None,
         });
-        let started_at = Utc::now();
+        let started_at = Utc::now() - earlier;
         let clock = Instant::now();
-        let result = agent.run(input);
-        let duration_ms = clock.elapsed().as_secs_f64() * 1000.0;
+        let result = finish();
+        let duration_ms = (clock.elapsed() + earlier).as_secs_f64() * 1000.0;
         let (outcome, confidence, reasoning, error) = match &result {
             Ok(out) => ("success", Some(out.confidence), Some(out.reasoning.clone()), None),
             Err(err) => ("failure", None, None, Some(err.to_string())),

@@ -47,7 +47,7 @@ impl MutationRoot {
                     .map_err(|_| AppError::bad_input("the uploaded file could not be read"))?;
                 Some(RawInput::File {
                     filename: file.filename,
-                    bytes: file.content.to_vec(),
+                    file: file.content,
                 })
             }
             _ => return Err(AppError::bad_input("give only one of csv, records and file").into()),

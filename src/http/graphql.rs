@@ -4,10 +4,14 @@
 use async_graphql::http::{MultipartOptions, receive_batch_body};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::AppState;
 use crate::auth::Authentication;
@@ -53,14 +57,28 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if declared.is_some_and(|len| len > limit) {
         return too_large();
     }
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return too_large();
+    // The body streams into the parser: a multipart upload's file goes to a temporary file
+    // as it arrives instead of sitting whole in memory. Past the limit the stream fails.
+    let over = Arc::new(AtomicBool::new(false));
+    let body = {
+        let (over, mut read) = (over.clone(), 0usize);
+        body.into_data_stream()
+            .map(move |chunk| {
+                let chunk = chunk.map_err(std::io::Error::other)?;
+                read += chunk.len();
+                if read > limit {
+                    over.store(true, Ordering::Relaxed);
+                    return Err(std::io::Error::other("the request body is too large"));
+                }
+                Ok(chunk)
+            })
+            .into_async_read()
     };
-
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let options = MultipartOptions::default().max_file_size(limit).max_num_files(1);
-    let batch = match receive_batch_body(content_type, &bytes[..], options).await {
+    let batch = match receive_batch_body(content_type, body, options).await {
         Ok(batch) => batch,
+        Err(_) if over.load(Ordering::Relaxed) => return too_large(),
         Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable GraphQL request: {err}")),
     };
     let requests: Vec<&async_graphql::Request> = match &batch {

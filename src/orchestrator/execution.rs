@@ -210,7 +210,7 @@ impl MasterFlowOrchestrator {
         let events = self.events.clone();
         let wake = move |flow: Uuid| events.wake(flow);
         let started = std::time::Instant::now();
-        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope, &flow, &run, &wake))
+        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope, &flow, &run, lease_owner, &wake))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| PhaseReport {

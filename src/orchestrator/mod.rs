@@ -34,14 +34,18 @@ pub use execution::MappingOverride;
 pub use reads::VALIDATION_STATUSES;
 
 /// The raw CMDB export a discovery flow starts from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum RawInput {
     Csv(String),
     Records(Value),
-    File { filename: String, bytes: Vec<u8> },
+    /// A multipart upload, spooled to a temporary file as it arrived.
+    File {
+        filename: String,
+        file: std::fs::File,
+    },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NewFlow {
     pub flow_type: FlowType,
     pub name: String,
@@ -208,7 +212,14 @@ impl MasterFlowOrchestrator {
             Some(_) => return Err(AppError::bad_input("configuration must be a JSON object")),
         };
         self.check_master(ctx, input.flow_type, input.master_flow_id).await?;
-        let raw_data = input.raw.map(raw_data_json).transpose()?;
+        let (raw_data, mut upload) = match input.raw {
+            Some(RawInput::File { filename, file }) => {
+                let (raw, file) = upload_json(filename, file).await?;
+                (Some(raw), Some(file))
+            }
+            Some(raw) => (Some(raw_data_json(raw)?), None),
+            None => (None, None),
+        };
         if input.flow_type == FlowType::Discovery && raw_data.is_none() {
             return Err(AppError::bad_input(
                 "a discovery flow needs its raw data: give csv, records or file",
@@ -252,7 +263,8 @@ impl MasterFlowOrchestrator {
             "flow_created",
             json!({ "name": flow.name, "flowType": flow.flow_type, "source": source }),
         );
-        self.store.insert_flow(&flow, raw_data.as_ref(), &event).await?;
+        let upload = upload.as_mut().map(|file| file as &mut (dyn std::io::Read + Send));
+        self.store.insert_flow(&flow, raw_data.as_ref(), &event, upload).await?;
         self.events.wake(flow.id);
         Ok(flow)
     }
@@ -421,12 +433,30 @@ fn raw_data_json(raw: RawInput) -> AppResult<Value> {
             Ok(json!({ "source": "records", "records": records }))
         }
         RawInput::Records(_) => Err(AppError::bad_input("records must be a JSON array of objects")),
-        RawInput::File { filename, bytes } => {
-            let (text, encoding) = crate::discovery::import::decode(&bytes);
-            if text.trim().is_empty() {
-                return Err(AppError::bad_input(format!("the file `{filename}` is empty")));
-            }
-            Ok(json!({ "source": "file", "filename": filename, "encoding": encoding, "text": text }))
-        }
+        RawInput::File { .. } => Err(AppError::bad_input("an upload is stored by upload_json")),
     }
+}
+
+/// Reads the uploaded file once (off the async workers) to tell its encoding and refuse an
+/// empty one; the file itself is stored in chunks as it is read again (`Store::insert_flow`).
+async fn upload_json(filename: String, file: std::fs::File) -> AppResult<(Value, std::fs::File)> {
+    let (sniffed, file) = tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let sniffed = crate::discovery::import::sniff(&mut file);
+        (sniffed, file)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let sniffed = sniffed.map_err(|_| AppError::bad_input("the uploaded file could not be read"))?;
+    if sniffed.empty {
+        return Err(AppError::bad_input(format!("the file `{filename}` is empty")));
+    }
+    let raw = json!({
+        "source": "file",
+        "filename": filename,
+        "encoding": sniffed.encoding,
+        "bytes": sniffed.bytes,
+        "stored": "chunks",
+    });
+    Ok((raw, file))
 }

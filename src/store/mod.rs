@@ -38,6 +38,9 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Bytes per stored chunk of an uploaded file.
+pub const UPLOAD_CHUNK: usize = 1 << 20;
+
 /// Whose rows a transaction may touch. On PostgreSQL it becomes a transaction-local setting that
 /// the row-level security policies read (migrations/postgres/0005), a second wall behind every
 /// query's own tenant filter; SQLite has no such wall.
@@ -66,13 +69,17 @@ pub trait Store: Send + Sync + 'static {
     /// (PostgreSQL: not when they run as a superuser or a BYPASSRLS role), `None` for SQLite.
     async fn ping(&self) -> StoreResult<Option<bool>>;
 
-    /// Inserts a new flow and its creation audit event in one transaction.
+    /// Inserts a new flow and its creation audit event in one transaction, with the uploaded
+    /// file read from `upload` in chunks (`UPLOAD_CHUNK` bytes each), never whole in memory.
     async fn insert_flow(
         &self,
         flow: &FlowRecord,
         raw_data: Option<&serde_json::Value>,
         audit: &AuditRecord,
+        upload: Option<&mut (dyn std::io::Read + Send)>,
     ) -> StoreResult<()>;
+    /// Chunk `seq` (0-based) of the flow's uploaded file; `None` past the last one.
+    async fn upload_chunk(&self, scope: &TenantScope, flow_id: Uuid, seq: i32) -> StoreResult<Option<Vec<u8>>>;
     async fn get_flows(&self, scope: &TenantScope, ids: &[Uuid]) -> StoreResult<Vec<FlowRecord>>;
     async fn list_flows(&self, scope: &TenantScope, filter: &FlowFilter, page: &PageRequest) -> StoreResult<FlowPage>;
     async fn child_flows(&self, scope: &TenantScope, master_ids: &[Uuid]) -> StoreResult<Vec<FlowRecord>>;
@@ -82,6 +89,10 @@ pub trait Store: Send + Sync + 'static {
     /// one before it; otherwise `StoreError::Conflict` and nothing is written. The phase run and
     /// the phase output, when given, are written in the same transaction.
     async fn write_flow(&self, change: &FlowChange<'_>) -> StoreResult<()>;
+    /// Writes one batch of a running phase's output with its progress and events, in a
+    /// transaction of its own, if `batch.lease_owner` still holds the run's lease (otherwise
+    /// `StoreError::LeaseLost` and nothing is written).
+    async fn write_batch(&self, batch: &PhaseBatch<'_>) -> StoreResult<()>;
 
     async fn phase_runs(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<PhaseRunRecord>>;
     async fn audit_events(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<AuditRecord>>;
@@ -92,7 +103,40 @@ pub trait Store: Send + Sync + 'static {
         flow_id: Uuid,
         limit: Option<i64>,
     ) -> StoreResult<Vec<ImportRecord>>;
+    /// A page of the flow's imported rows after row number `after`, in order.
+    async fn import_page(
+        &self,
+        scope: &TenantScope,
+        flow_id: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ImportRecord>>;
     async fn field_mappings(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<FieldMappingRecord>>;
+    /// A page of the flow's cleansed records after position `after`, in order.
+    async fn cleansed_page(
+        &self,
+        scope: &TenantScope,
+        flow_id: Uuid,
+        after: i32,
+        limit: i64,
+    ) -> StoreResult<Vec<CleansedRecord>>;
+    /// The flow's cleansed records at these positions.
+    async fn cleansed_at(
+        &self,
+        scope: &TenantScope,
+        flow_id: Uuid,
+        positions: &[i32],
+    ) -> StoreResult<Vec<CleansedRecord>>;
+    /// A page of the flow's assets after source key `after`, in source-key order.
+    async fn asset_page(
+        &self,
+        scope: &TenantScope,
+        flow_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AssetRecord>>;
+    /// How many edges point at each of the flow's assets (those with at least one).
+    async fn dependent_counts(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<(Uuid, i64)>>;
     async fn cleansed_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<CleansedRecord>>;
     async fn flow_assets(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<AssetRecord>>;
     async fn assets_by_ids(&self, scope: &TenantScope, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>>;
@@ -179,4 +223,18 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+pub(crate) fn read_full(input: &mut (dyn std::io::Read + Send), buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(filled)
 }

@@ -75,6 +75,10 @@ impl PgStore {
         ids.to_vec()
     }
 
+    fn ints(values: &[i32]) -> Vec<i32> {
+        values.to_vec()
+    }
+
     /// Wakes every replica's event pump when the transaction commits. The payload is small (the
     /// flow and its last sequence); listeners read the events themselves from `flow_events`.
     async fn notify(
@@ -156,5 +160,6 @@ impl_sql_store!(
     Postgres,
     backend = "postgres",
     in_ids = "= ANY($1)",
+    in_ints = "= ANY($1)",
     claim_lock = " FOR UPDATE OF r SKIP LOCKED"
 );

@@ -105,8 +105,19 @@ pub enum PhaseOutput {
     /// Approval: each (source field, target, confidence, agent) becomes `approved`.
     ApprovedMappings(Vec<FieldMappingRecord>),
     CleansedRecords(Vec<CleansedRecord>),
-    /// Upserted by (flow, source key), keeping ids and validation; assets of older runs are swept.
+    /// Records deduplication folded together: the rows at `removed` positions give way to the
+    /// merged `records`.
+    CleansedMerges {
+        removed: Vec<i32>,
+        records: Vec<CleansedRecord>,
+    },
+    /// Upserted by (flow, source key), keeping ids and validation; assets of older runs are swept
+    /// (as a batch: only upserted, see `SweepAssets`).
     Assets(Vec<AssetRecord>),
+    /// The last step of an inventory written in batches: assets an older run left are deleted.
+    SweepAssets {
+        inventory_run: Uuid,
+    },
     Dependencies(Vec<DependencyRecord>),
     TechDebt {
         items: Vec<TechDebtRecord>,
@@ -122,6 +133,20 @@ pub enum PhaseOutput {
         questions: Vec<FlowResultRecord>,
         assets: Vec<AssetAnswer>,
     },
+}
+
+/// One batch of a phase that writes its output as it goes (see `Store::write_batch`).
+#[derive(Debug)]
+pub struct PhaseBatch<'a> {
+    pub flow: &'a FlowRecord,
+    pub run: &'a PhaseRunRecord,
+    pub lease_owner: &'a str,
+    /// The first batch replaces what an earlier attempt wrote; later ones append.
+    pub replace: bool,
+    pub output: &'a PhaseOutput,
+    /// The run's progress, 0 to 99.
+    pub progress: i32,
+    pub events: &'a [EventPayload],
 }
 
 /// A row of `flow_results`: an application, wave, gap or question, as JSON.

@@ -62,7 +62,8 @@ macro_rules! list_filter {
 }
 
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, backend = $backend:literal, in_ids = $in_ids:literal, claim_lock = $claim_lock:literal) => {
+    ($store:ty, $db:ty, backend = $backend:literal, in_ids = $in_ids:literal, in_ints = $in_ints:literal,
+     claim_lock = $claim_lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -84,6 +85,7 @@ macro_rules! impl_sql_store {
                 flow: &$crate::store::FlowRecord,
                 raw_data: Option<&serde_json::Value>,
                 audit: &$crate::store::AuditRecord,
+                upload: Option<&mut (dyn std::io::Read + Send)>,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
                 sqlx::query(concat!(
@@ -118,8 +120,182 @@ macro_rules! impl_sql_store {
                 .bind(raw_data.map(sqlx::types::Json))
                 .execute(&mut *tx)
                 .await?;
+                if let Some(upload) = upload {
+                    let mut chunk = vec![0u8; $crate::store::UPLOAD_CHUNK];
+                    for seq in 0i32.. {
+                        let filled = $crate::store::read_full(upload, &mut chunk).map_err(sqlx::Error::Io)?;
+                        if filled == 0 {
+                            break;
+                        }
+                        sqlx::query(
+                            "INSERT INTO raw_upload_chunks (flow_id, client_account_id, engagement_id, seq, bytes) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(flow.id)
+                        .bind(flow.client_account_id)
+                        .bind(flow.engagement_id)
+                        .bind(seq)
+                        .bind(&chunk[..filled])
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
                 Self::insert_audit(&mut tx, audit).await?;
                 Self::insert_events(&mut tx, flow, &[$crate::store::EventPayload::of_flow(flow)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn upload_chunk(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+                seq: i32,
+            ) -> $crate::store::StoreResult<Option<Vec<u8>>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let bytes = sqlx::query_scalar(concat!(
+                    "SELECT bytes FROM raw_upload_chunks WHERE flow_id = $1 AND", tenant_2_3!(), "AND seq = $4"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(seq)
+                .fetch_optional(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(bytes)
+            }
+
+            async fn import_page(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+                after: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ImportRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let records = sqlx::query_as(concat!(
+                    "SELECT row_number, line_number, data FROM raw_import_records WHERE flow_id = $1 AND",
+                    tenant_2_3!(), "AND row_number > $4 ORDER BY row_number LIMIT $5"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(records)
+            }
+
+            async fn cleansed_page(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+                after: i32,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CleansedRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let records = sqlx::query_as(concat!(
+                    "SELECT position, record_key, data FROM cleansed_records WHERE flow_id = $1 AND",
+                    tenant_2_3!(), "AND position > $4 ORDER BY position LIMIT $5"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(records)
+            }
+
+            async fn cleansed_at(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+                positions: &[i32],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CleansedRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let records = sqlx::query_as(concat!(
+                    "SELECT position, record_key, data FROM cleansed_records WHERE position ", $in_ints,
+                    " AND flow_id = $2 AND client_account_id = $3 AND ($4 IS NULL OR engagement_id = $4) ORDER BY position"
+                ))
+                .bind(Self::ints(positions))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(records)
+            }
+
+            async fn asset_page(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+                after: Option<&str>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AssetRecord>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let assets = sqlx::query_as(concat!(
+                    "SELECT ", asset_columns!(), " FROM assets WHERE flow_id = $1 AND", tenant_2_3!(),
+                    "AND ($4 IS NULL OR source_key > $4) ORDER BY source_key LIMIT $5"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(assets)
+            }
+
+            async fn dependent_counts(
+                &self,
+                scope: &$crate::store::TenantScope,
+                flow_id: uuid::Uuid,
+            ) -> $crate::store::StoreResult<Vec<(uuid::Uuid, i64)>> {
+                let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
+                let counts = sqlx::query_as(concat!(
+                    "SELECT target_asset_id, COUNT(*) FROM asset_dependencies WHERE flow_id = $1 AND",
+                    tenant_2_3!(), "GROUP BY target_asset_id"
+                ))
+                .bind(flow_id)
+                .bind(scope.client_account_id)
+                .bind(scope.engagement_id)
+                .fetch_all(self.counted(&mut tx))
+                .await?;
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            #[tracing::instrument(skip_all, fields(flow = %batch.flow.id, phase = %batch.run.phase))]
+            async fn write_batch(&self, batch: &$crate::store::PhaseBatch<'_>) -> $crate::store::StoreResult<()> {
+                let flow = batch.flow;
+                let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
+                // Also the lease check: on PostgreSQL the row lock orders this batch against a
+                // worker reclaiming the run, so a stale worker's batch can never land after it.
+                let held = sqlx::query(
+                    "UPDATE flow_phase_runs SET progress = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                )
+                .bind(batch.run.id)
+                .bind(batch.lease_owner)
+                .bind(batch.progress)
+                .execute(&mut *tx)
+                .await?;
+                if held.rows_affected() != 1 {
+                    return Err($crate::store::StoreError::LeaseLost);
+                }
+                // Assets are swept only when the phase completes (`SweepAssets`), never per batch.
+                let replace = batch.replace && !matches!(batch.output, $crate::store::PhaseOutput::Assets(_));
+                Self::write_output(&mut tx, flow, batch.output, replace).await?;
+                Self::insert_events(&mut tx, flow, batch.events).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -280,7 +456,7 @@ macro_rules! impl_sql_store {
                     Self::upsert_run(&mut tx, next).await.map_err(Self::unique_is_conflict)?;
                 }
                 if let Some(output) = change.output {
-                    Self::write_output(&mut tx, flow, output).await?;
+                    Self::write_output(&mut tx, flow, output, true).await?;
                 }
                 Self::insert_agent_tasks(&mut tx, flow, change.agent_tasks).await?;
                 for audit in change.audit.into_iter().chain(change.more_audits) {
@@ -981,17 +1157,22 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            /// Writes a phase's output; with `replace`, first deletes what an earlier run wrote
+            /// (assets are upserted either way, and swept only by `Assets` with `replace`).
             async fn write_output(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 flow: &$crate::store::FlowRecord,
                 output: &$crate::store::PhaseOutput,
+                replace: bool,
             ) -> Result<(), sqlx::Error> {
                 match output {
                     $crate::store::PhaseOutput::ImportRecords(records) => {
-                        sqlx::query("DELETE FROM raw_import_records WHERE flow_id = $1")
-                            .bind(flow.id)
-                            .execute(&mut **tx)
-                            .await?;
+                        if replace {
+                            sqlx::query("DELETE FROM raw_import_records WHERE flow_id = $1")
+                                .bind(flow.id)
+                                .execute(&mut **tx)
+                                .await?;
+                        }
                         Self::insert_import_records(tx, flow, records).await?;
                     }
                     $crate::store::PhaseOutput::FieldMappings(mappings) => {
@@ -1034,12 +1215,25 @@ macro_rules! impl_sql_store {
                         }
                     }
                     $crate::store::PhaseOutput::CleansedRecords(records) => {
-                        sqlx::query("DELETE FROM cleansed_records WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        if replace {
+                            sqlx::query("DELETE FROM cleansed_records WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        }
+                        Self::insert_cleansed_records(tx, flow, records).await?;
+                    }
+                    $crate::store::PhaseOutput::CleansedMerges { removed, records } => {
+                        sqlx::query(concat!("DELETE FROM cleansed_records WHERE position ", $in_ints, " AND flow_id = $2"))
+                            .bind(Self::ints(removed))
+                            .bind(flow.id)
+                            .execute(&mut **tx)
+                            .await?;
                         Self::insert_cleansed_records(tx, flow, records).await?;
                     }
                     $crate::store::PhaseOutput::Assets(assets) => {
                         // A re-run keeps each asset's id, validation and analysis results.
                         Self::upsert_assets(tx, assets).await?;
+                        if !replace {
+                            return Ok(());
+                        }
                         if let Some(run) = assets.first().map(|a| a.inventory_run) {
                             sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
                                 .bind(flow.id)
@@ -1050,8 +1244,17 @@ macro_rules! impl_sql_store {
                             sqlx::query("DELETE FROM assets WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
                         }
                     }
+                    $crate::store::PhaseOutput::SweepAssets { inventory_run } => {
+                        sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
+                            .bind(flow.id)
+                            .bind(inventory_run)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
                     $crate::store::PhaseOutput::Dependencies(edges) => {
-                        sqlx::query("DELETE FROM asset_dependencies WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        if replace {
+                            sqlx::query("DELETE FROM asset_dependencies WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        }
                         Self::insert_dependencies(tx, flow, edges).await?;
                     }
                     $crate::store::PhaseOutput::Results { kind, rows } => {
@@ -1101,7 +1304,9 @@ macro_rules! impl_sql_store {
                         }
                     }
                     $crate::store::PhaseOutput::TechDebt { items, strategies } => {
-                        sqlx::query("DELETE FROM tech_debt_items WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        if replace {
+                            sqlx::query("DELETE FROM tech_debt_items WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
+                        }
                         Self::insert_tech_debt(tx, flow, items).await?;
                         Self::update_strategies(tx, flow, strategies).await?;
                     }

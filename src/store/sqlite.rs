@@ -55,6 +55,11 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// A list of numbers travels as one JSON array.
+    fn ints(values: &[i32]) -> String {
+        serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
+    }
+
     /// UUIDs are stored as 16-byte blobs; a list travels as one JSON array of hex strings.
     fn ids(ids: &[Uuid]) -> String {
         let hex: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
@@ -78,5 +83,6 @@ impl_sql_store!(
     Sqlite,
     backend = "sqlite",
     in_ids = "IN (SELECT unhex(value) FROM json_each($1))",
+    in_ints = "IN (SELECT value FROM json_each($1))",
     claim_lock = ""
 );

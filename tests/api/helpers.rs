@@ -262,6 +262,37 @@ impl TestApp {
     }
 
     /// A discovery flow of the sample CSV.
+    /// A discovery flow created from a file uploaded as the GraphQL multipart request spec has
+    /// it (operations, map, then the file part); its id.
+    pub async fn upload_flow(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> String {
+        let operations = json!({
+            "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"upload\", file: $file }) { id } }",
+            "variables": { "file": null }
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+            );
+        let response: Value = self
+            .http
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["data"]["createFlow"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{response:#}"))
+            .to_string()
+    }
+
     pub async fn sample_flow(&self, token: &str) -> String {
         let flow = self
             .create_flow(

@@ -169,37 +169,80 @@ async fn json_records_and_file_upload_import(app: TestApp) {
         "{columns:?}"
     );
 
-    // The GraphQL multipart request spec: operations, map, then the file part.
-    let operations = json!({
-        "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"upload\", file: $file }) { id } }",
-        "variables": { "file": null }
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(format!("\u{feff}{SAMPLE_CSV}").into_bytes()).file_name("cmdb.csv"),
-        );
-    let response: Value = app
-        .http
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = response["data"]["createFlow"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{response:#}"))
-        .to_string();
+    let id = app
+        .upload_flow(&token, "cmdb.csv", format!("\u{feff}{SAMPLE_CSV}").into_bytes())
+        .await;
     let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
     assert_eq!(summary["rows"], 31);
     assert_eq!(summary["encoding"], "utf-8-bom");
     assert_eq!(summary["columns"][0], "Server Name");
+}
+
+/// A file larger than one stored chunk (1 MiB) imports exactly as a small one: a character and a
+/// quoted line break cut by a chunk boundary come out whole, and the Windows-1252 fallback holds
+/// for a file whose only non-ASCII byte lies past the first chunk.
+async fn large_uploads_stream_in_chunks(app: TestApp) {
+    const CHUNK: usize = 1 << 20;
+    let token = app.token(Tenant::new(), Role::Analyst);
+    let mut csv = String::from("name,note\n");
+    let mut rows = 0usize;
+    let row = |csv: &mut String, rows: &mut usize, text: &str| {
+        csv.push_str(text);
+        *rows += 1;
+    };
+    while csv.len() < CHUNK - 100 {
+        let text = format!("host{rows:07},plain text for padding\n");
+        row(&mut csv, &mut rows, &text);
+    }
+    // `é` is two bytes in UTF-8: its first byte is the last of the first chunk.
+    let pad = "x".repeat(CHUNK - 1 - csv.len() - "split-char,".len());
+    row(&mut csv, &mut rows, &format!("split-char,{pad}é!\n"));
+    while csv.len() < 2 * CHUNK - 100 {
+        let text = format!("host{rows:07},plain text for padding\n");
+        row(&mut csv, &mut rows, &text);
+    }
+    // A quoted field whose line break is the last byte of the second chunk.
+    let pad = "y".repeat(2 * CHUNK - 1 - csv.len() - "split-quote,\"".len());
+    row(&mut csv, &mut rows, &format!("split-quote,\"{pad}\nsecond line\"\n"));
+    row(&mut csv, &mut rows, "last,row\n");
+    csv.push_str("ragged,row,extra\n");
+
+    let id = app.upload_flow(&token, "big.csv", csv.clone().into_bytes()).await;
+    let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
+    assert_eq!(summary["rows"], rows, "{summary:#}");
+    assert_eq!(summary["badRows"], 1);
+    assert_eq!(summary["badRowDetails"][0]["raw"], "ragged,row,extra");
+    assert_eq!(summary["encoding"], "utf-8");
+    let scope = scope(&app, &token, &id).await;
+    let records = app
+        .store
+        .import_records(&scope, id.parse().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), rows);
+    let note = |name: &str| {
+        let record = records.iter().find(|r| r.data.0["name"] == name).unwrap();
+        record.data.0["note"].as_str().unwrap().to_string()
+    };
+    assert!(note("split-char").ends_with("xé!"));
+    assert!(note("split-quote").ends_with("y\nsecond line"));
+    assert_eq!(records.last().unwrap().data.0["name"], "last");
+
+    let mut cp1252 = b"name;city\n".to_vec();
+    while cp1252.len() < CHUNK + 10 {
+        cp1252.extend_from_slice(b"host;Paris\n");
+    }
+    cp1252.extend_from_slice(b"caf\xE9;Li\xE8ge\n");
+    let id = app.upload_flow(&token, "latin.csv", cp1252).await;
+    let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
+    assert_eq!(summary["encoding"], "windows-1252");
+    let records = app
+        .store
+        .import_records(&scope, id.parse().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(records.last().unwrap().data.0["city"], "Liège");
+    assert_eq!(records.last().unwrap().data.0["name"], "café");
 }
 
 /// Every move the state machine refuses is a CONFLICT that leaves the flow and its trail as they were.
@@ -373,6 +416,7 @@ async fn pagination_walks_every_flow_once(app: TestApp) {
 on_both_databases!(
     csv_lifecycle_end_to_end,
     json_records_and_file_upload_import,
+    large_uploads_stream_in_chunks,
     invalid_transitions_change_nothing,
     concurrent_starts_run_once,
     pagination_walks_every_flow_once,

@@ -15,7 +15,9 @@ const CREATE_CHILD: &str = "mutation($t: FlowType!, $m: ID!) { createFlow(input:
 /// A completed discovery and assessment for the tenant: a row in every tenant-owned table.
 async fn populate(app: &TestApp, tenant: Tenant) {
     let token = app.token(tenant, Role::Admin);
-    let discovery = app.sample_flow(&token).await;
+    // Uploaded, so the file's chunks are stored too.
+    let csv = crate::helpers::SAMPLE_CSV.as_bytes().to_vec();
+    let discovery = app.upload_flow(&token, "cmdb.csv", csv).await;
     assert_eq!(
         app.data(&token, EXECUTE, json!({ "id": discovery })).await["executeFlow"]["status"],
         "COMPLETED"
@@ -102,7 +104,7 @@ async fn another_tenants_setting_sees_and_writes_nothing() {
     // The test's own connection is a superuser: it sees everything, as the truth to compare with.
     let mut conn = PgConnection::connect(&app.settings.database_url).await.unwrap();
     let tables = tenant_tables(&mut conn).await;
-    assert_eq!(tables.len(), 12, "{tables:?}");
+    assert_eq!(tables.len(), 13, "{tables:?}");
     let mut before = Vec::new();
     for table in &tables {
         let protected = sqlx::query(

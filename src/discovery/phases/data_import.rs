@@ -1,88 +1,366 @@
 //! data_import: parse the raw export into numbered rows (bad rows reported, not fatal), then
 //! data_validation and format_detection look at what was read.
+//!
+//! CSV streams: an uploaded file is read back chunk by chunk, decoded and parsed as it comes,
+//! and every `BATCH_ROWS` rows are written (with the agents' running tallies updated) before
+//! the next are read, so memory holds a batch, not the export. JSON is parsed whole: it comes
+//! inline in a request, bounded by the request size limit.
+
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sqlx::types::Json;
 
-use super::{source_record, supervise};
-use crate::agents::import_checks::{DataValidation, FormatDetection, ImportBatch};
+use super::supervise;
+use crate::agents::import_checks::{DataValidation, FormatDetection, ProfileState, ValidationState};
 use crate::agents::supervisor::SupervisorInput;
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess, import};
+use crate::agents::types::SourceRecord;
+use crate::discovery::import::{self, BadRow, CsvStream, ImportError, ImportedRow, TextDecoder};
+use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
 use crate::store::{ImportRecord, PhaseOutput};
 
 /// Most bad rows listed in the import summary; all of them are counted.
 const BAD_ROWS_LISTED: usize = 100;
 
+/// Where the export's text comes from.
+enum Source {
+    /// Text kept whole in the flow (a `csv` argument, or a file uploaded before chunks).
+    Text(Option<String>),
+    /// An uploaded file stored in chunks.
+    Chunks { next: i32, decoder: TextDecoder },
+}
+
+/// What the import has read so far, moved to the blocking pool for each piece of text.
+struct Import {
+    format: Option<import::SourceFormat>,
+    csv: CsvStream,
+    /// JSON text, kept until the end (parsed whole).
+    json: String,
+    /// Parsed rows not yet written.
+    rows: Vec<ImportedRow>,
+    bad_rows: Vec<BadRow>,
+    bad_count: usize,
+    columns: Vec<String>,
+    delimiter: Option<String>,
+    blank_lines: i64,
+    validation: ValidationState,
+    profile: Option<ProfileState>,
+    /// Time the two agents spent on the rows so far.
+    validation_time: Duration,
+    profile_time: Duration,
+    seen_text: bool,
+}
+
+impl Import {
+    fn new() -> Self {
+        Import {
+            format: None,
+            csv: CsvStream::new(),
+            json: String::new(),
+            rows: Vec::new(),
+            bad_rows: Vec::new(),
+            bad_count: 0,
+            columns: Vec::new(),
+            delimiter: None,
+            blank_lines: 0,
+            validation: ValidationState::default(),
+            profile: None,
+            validation_time: Duration::ZERO,
+            profile_time: Duration::ZERO,
+            seen_text: false,
+        }
+    }
+
+    /// Takes the next piece of text (`None`: the end) and parses what it completes.
+    fn feed(&mut self, piece: Option<&str>) -> Result<(), ImportError> {
+        let piece = piece.unwrap_or_default();
+        if self.format.is_none() {
+            match piece.trim_start().chars().next() {
+                Some('[' | '{') => self.format = Some(import::SourceFormat::Json),
+                Some(_) => self.format = Some(import::SourceFormat::Csv),
+                None => {}
+            }
+        }
+        self.seen_text |= self.format.is_some();
+        match self.format {
+            Some(import::SourceFormat::Json) => self.json.push_str(piece),
+            _ => {
+                self.csv.push(piece);
+                let mut bad = Vec::new();
+                self.csv.pump(&mut self.rows, &mut bad)?;
+                self.keep_bad(bad);
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the text: the last rows, or the whole JSON.
+    fn finish(&mut self) -> Result<(), ImportError> {
+        if !self.seen_text {
+            return Err(ImportError::Empty);
+        }
+        match self.format {
+            Some(import::SourceFormat::Json) => {
+                let json = std::mem::take(&mut self.json);
+                let outcome = import::parse_text(&json)?;
+                self.columns = outcome.columns;
+                self.rows = outcome.rows;
+                self.keep_bad(outcome.bad_rows);
+            }
+            _ => {
+                self.csv.finish();
+                let mut bad = Vec::new();
+                self.csv.pump(&mut self.rows, &mut bad)?;
+                self.keep_bad(bad);
+                self.columns = self.csv.columns().to_vec();
+                self.delimiter = self.csv.delimiter();
+                self.blank_lines = self.csv.blank_lines;
+            }
+        }
+        Ok(())
+    }
+
+    fn keep_bad(&mut self, bad: Vec<BadRow>) {
+        self.bad_count += bad.len();
+        let room = BAD_ROWS_LISTED.saturating_sub(self.bad_rows.len());
+        self.bad_rows.extend(bad.into_iter().take(room));
+    }
+
+    /// Up to `limit` parsed rows as stored records, run past the two agents on the way.
+    fn take(&mut self, limit: usize) -> Vec<ImportRecord> {
+        let rest = self.rows.split_off(limit.min(self.rows.len()));
+        let rows = std::mem::replace(&mut self.rows, rest);
+        if self.profile.is_none() {
+            let columns = match self.format {
+                Some(import::SourceFormat::Csv) | None => self.csv.columns().to_vec(),
+                Some(import::SourceFormat::Json) => self.columns.clone(),
+            };
+            self.profile = Some(ProfileState::new(columns));
+        }
+        let profile = self.profile.as_mut().expect("set above");
+        rows.into_iter()
+            .map(|row| {
+                let record = SourceRecord {
+                    row_number: row.row_number,
+                    line_number: row.line_number,
+                    fields: row.data,
+                };
+                let clock = Instant::now();
+                self.validation.add(&record);
+                let checked = clock.elapsed();
+                profile.add(&record);
+                self.validation_time += checked;
+                self.profile_time += clock.elapsed() - checked;
+                ImportRecord {
+                    row_number: record.row_number,
+                    line_number: record.line_number,
+                    data: Json(Value::Object(record.fields)),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Source {
+    fn open(raw: &mut Value) -> (Self, &'static str) {
+        let encoding = match raw.get("encoding").and_then(Value::as_str) {
+            Some("windows-1252") => "windows-1252",
+            Some("utf-8-bom") => "utf-8-bom",
+            _ => "utf-8",
+        };
+        if raw.get("stored").and_then(Value::as_str) == Some("chunks") {
+            let decoder = TextDecoder::new(encoding);
+            return (Source::Chunks { next: 0, decoder }, encoding);
+        }
+        let text = match raw.get_mut("text").map(Value::take) {
+            Some(Value::String(text)) => text,
+            _ => String::new(),
+        };
+        // Text given inline says its byte-order mark itself.
+        let (text, encoding) = match text.strip_prefix('\u{FEFF}') {
+            Some(rest) => (rest.to_string(), "utf-8-bom"),
+            None => (text, encoding),
+        };
+        (Source::Text(Some(text)), encoding)
+    }
+
+    /// The next piece of text; `None` at the end.
+    async fn next(&mut self, input: &PhaseInput<'_>) -> Result<Option<String>, PhaseFailure> {
+        match self {
+            Source::Text(text) => Ok(text.take()),
+            Source::Chunks { next, decoder } => {
+                let chunk = input
+                    .store
+                    .upload_chunk(input.scope, input.flow.id, *next)
+                    .await
+                    .map_err(PhaseFailure::internal)?;
+                *next += 1;
+                Ok(match chunk {
+                    Some(bytes) => Some(decoder.decode(&bytes, false)),
+                    // The decoder's last call flushes a sequence cut off at the very end.
+                    None if *next > 0 => {
+                        let rest = decoder.decode(&[], true);
+                        *next = -1;
+                        (!rest.is_empty()).then_some(rest)
+                    }
+                    None => None,
+                })
+            }
+        }
+    }
+}
+
+fn failed(err: ImportError) -> PhaseFailure {
+    PhaseFailure::user(err.to_string())
+}
+
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
-    let raw = input
+    let mut raw = input
         .store
         .raw_data(input.scope, input.flow.id)
         .await
         .map_err(PhaseFailure::internal)?
         .ok_or_else(|| PhaseFailure::user("the flow has no raw data to import"))?;
+    let total_bytes = raw.get("bytes").and_then(Value::as_u64);
+    let mut state = Import::new();
+    let encoding = match raw.get("source").and_then(Value::as_str) {
+        Some("records") => {
+            let outcome = import::parse_records(&raw["records"]).map_err(failed)?;
+            state.format = Some(import::SourceFormat::Json);
+            state.columns = outcome.columns;
+            state.rows = outcome.rows;
+            state.keep_bad(outcome.bad_rows);
+            "utf-8"
+        }
+        _ => {
+            let (mut source, encoding) = Source::open(&mut raw);
+            drop(raw);
+            let (mut read, mut written) = (0u64, 0usize);
+            loop {
+                let piece = source.next(input).await?;
+                let end = piece.is_none();
+                read += piece.as_ref().map_or(0, |p| p.len() as u64);
+                let (rows, back) = parse(state, piece, end).await?;
+                state = back;
+                for batch in rows {
+                    written += batch.len();
+                    let progress = total_bytes.map(|total| share(read.min(total) as usize, total as usize));
+                    let message = format!("{written} rows imported");
+                    input
+                        .write_batch(PhaseOutput::ImportRecords(batch), progress, message)
+                        .await?;
+                }
+                if end {
+                    break;
+                }
+            }
+            encoding
+        }
+    };
+    // What remains: the inline JSON rows, or a last short batch.
+    let mut rows_total = state.validation_rows();
+    while !state.rows.is_empty() {
+        let (batch, back) = take(state).await?;
+        state = back;
+        rows_total += batch.len();
+        let message = format!("{rows_total} rows imported");
+        input
+            .write_batch(PhaseOutput::ImportRecords(batch), None, message)
+            .await?;
+    }
+    input.clear_if_unwritten(PhaseOutput::ImportRecords(Vec::new())).await?;
+    summarize(input, state, encoding).await
+}
+
+impl Import {
+    fn validation_rows(&self) -> usize {
+        self.validation.rows_checked()
+    }
+}
+
+/// Parses one piece off the async workers; returns the full batches it completed.
+async fn parse(
+    mut state: Import,
+    piece: Option<String>,
+    end: bool,
+) -> Result<(Vec<Vec<ImportRecord>>, Import), PhaseFailure> {
+    tokio::task::spawn_blocking(move || {
+        state.feed(piece.as_deref()).map_err(failed)?;
+        if end {
+            state.finish().map_err(failed)?;
+        }
+        let mut batches = Vec::new();
+        // JSON rows are all there at the end; CSV rows go out in full batches as they come.
+        while state.format != Some(import::SourceFormat::Json) && state.rows.len() >= BATCH_ROWS {
+            batches.push(state.take(BATCH_ROWS));
+        }
+        Ok((batches, state))
+    })
+    .await
+    .map_err(PhaseFailure::internal)?
+}
+
+async fn take(mut state: Import) -> Result<(Vec<ImportRecord>, Import), PhaseFailure> {
+    tokio::task::spawn_blocking(move || (state.take(BATCH_ROWS), state))
+        .await
+        .map_err(PhaseFailure::internal)
+}
+
+async fn summarize(
+    input: &mut PhaseInput<'_>,
+    state: Import,
+    encoding: &'static str,
+) -> Result<PhaseSuccess, PhaseFailure> {
     input
         .compute(move |log| {
-            let (outcome, file_encoding) = match raw.get("source").and_then(Value::as_str) {
-                Some("records") => (import::parse_records(&raw["records"]), None),
-                _ => {
-                    let text = raw.get("text").and_then(Value::as_str).unwrap_or_default();
-                    (
-                        import::parse_text(text),
-                        raw.get("encoding").and_then(Value::as_str).map(str::to_string),
-                    )
-                }
-            };
-            let outcome = outcome.map_err(|e| PhaseFailure::user(e.to_string()))?;
-            let records: Vec<ImportRecord> = outcome
-                .rows
-                .into_iter()
-                .map(|row| ImportRecord {
-                    row_number: row.row_number,
-                    line_number: row.line_number,
-                    data: Json(Value::Object(row.data)),
-                })
-                .collect();
-            let batch = ImportBatch {
-                columns: outcome.columns.clone(),
-                records: records.iter().cloned().map(source_record).collect(),
-            };
-            let validation = log.run(&DataValidation, &batch)?.value;
-            let profile = log.run(&FormatDetection, &batch)?.value;
+            let Import {
+                format,
+                columns,
+                delimiter,
+                blank_lines,
+                bad_rows,
+                bad_count,
+                validation,
+                profile,
+                validation_time,
+                profile_time,
+                ..
+            } = state;
+            let profile = profile.unwrap_or_else(|| ProfileState::new(columns.clone()));
+            let validation = log
+                .run_streamed::<DataValidation, _>(validation_time, || Ok(validation.finish()))?
+                .value;
+            let profile = log
+                .run_streamed::<FormatDetection, _>(profile_time, || Ok(profile.finish()))?
+                .value;
+            let rows = validation.rows_checked;
             let anomalies = supervise(
                 log,
                 SupervisorInput::new(PhaseName::DataImport)
-                    .with("rows", records.len() as f64)
-                    .with("bad_rows", outcome.bad_rows.len() as f64)
+                    .with("rows", rows as f64)
+                    .with("bad_rows", bad_count as f64)
                     .with("duplicates", validation.exact_duplicates.len() as f64),
             )?;
-            let bad_rows: Vec<Value> = outcome
-                .bad_rows
+            let bad_rows: Vec<Value> = bad_rows
                 .iter()
-                .take(BAD_ROWS_LISTED)
                 .map(|bad| json!({ "line": bad.line_number, "reason": bad.reason, "raw": bad.raw }))
                 .collect();
             let summary = json!({
-                "format": outcome.format,
-                "delimiter": outcome.delimiter,
-                "encoding": file_encoding.as_deref().unwrap_or(outcome.encoding),
-                "rows": records.len(),
-                "columns": outcome.columns,
-                "columnCount": outcome.columns.len(),
-                "badRows": outcome.bad_rows.len(),
+                "format": format.unwrap_or(import::SourceFormat::Csv),
+                "delimiter": delimiter,
+                "encoding": encoding,
+                "rows": rows,
+                "columns": columns,
+                "columnCount": columns.len(),
+                "badRows": bad_count,
                 "badRowDetails": bad_rows,
-                "blankLines": outcome.blank_lines,
+                "blankLines": blank_lines,
                 "validation": validation,
                 "columnProfile": profile,
                 "supervisor": anomalies,
             });
-            let items = records.len();
-            Ok(PhaseSuccess::new(
-                "dataImport",
-                summary,
-                PhaseOutput::ImportRecords(records),
-                items,
-            ))
+            Ok(PhaseSuccess::streamed("dataImport", summary, rows))
         })
         .await
 }

@@ -6,31 +6,44 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{asset_facts, supervise};
+use super::supervise;
 use crate::agents::dependencies::{
     ApplicationGrouping, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::AssetFacts;
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess};
+use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
-use crate::store::{DependencyRecord, PhaseOutput};
+use crate::store::{AssetRecord, DependencyRecord, PhaseOutput};
 
 /// Unresolved references listed in the summary; all are counted.
 const UNRESOLVED_LISTED: usize = 100;
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
-    let assets = input
-        .store
-        .flow_assets(input.scope, input.flow.id)
-        .await
-        .map_err(PhaseFailure::internal)?;
-    if assets.is_empty() {
+    // Dependency resolution needs every asset at once, but only what names and links it: read
+    // page by page and keep the identity fields, not the attributes.
+    let (mut after, mut ids, mut facts) = (None::<String>, HashMap::new(), Vec::new());
+    loop {
+        let page = input
+            .store
+            .asset_page(input.scope, input.flow.id, after.as_deref(), BATCH_ROWS as i64)
+            .await
+            .map_err(PhaseFailure::internal)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.source_key.clone());
+        let full = page.len() == BATCH_ROWS;
+        for asset in page {
+            ids.insert(asset.source_key.clone(), asset.id);
+            facts.push(identity(asset));
+        }
+        if !full {
+            break;
+        }
+    }
+    if facts.is_empty() {
         return Err(PhaseFailure::user("no assets: run inventory first"));
     }
-    let ids: HashMap<String, uuid::Uuid> = assets.iter().map(|a| (a.source_key.clone(), a.id)).collect();
-    let facts: Vec<AssetFacts> = assets.iter().map(asset_facts).collect();
-    input
+    let analysed = input
         .compute(move |log| {
             let map = log.run(&DependencyMapping, &facts[..])?.value;
             let references: usize = facts.iter().map(|a| a.depends_on.len()).sum();
@@ -77,13 +90,39 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "longestChains": topology.longest_chains,
                 "supervisor": anomalies,
             });
-            let items = topology_input.assets.len();
-            Ok(PhaseSuccess::new(
-                "dependencyAnalysis",
-                summary,
-                PhaseOutput::Dependencies(edges),
-                items,
-            ))
+            Ok((edges, summary, topology_input.assets.len()))
         })
-        .await
+        .await;
+    let (mut edges, summary, items) = analysed?;
+    let total = edges.len();
+    while !edges.is_empty() {
+        let rest = edges.split_off(BATCH_ROWS.min(edges.len()));
+        let batch = std::mem::replace(&mut edges, rest);
+        let written = total - edges.len();
+        let message = format!("{written} of {total} edges written");
+        input
+            .write_batch(PhaseOutput::Dependencies(batch), Some(share(written, total)), message)
+            .await?;
+    }
+    input.clear_if_unwritten(PhaseOutput::Dependencies(Vec::new())).await?;
+    Ok(PhaseSuccess::streamed("dependencyAnalysis", summary, items))
+}
+
+/// What dependency analysis reads of an asset: its names, addresses, kind and references.
+fn identity(asset: AssetRecord) -> AssetFacts {
+    AssetFacts {
+        key: asset.source_key,
+        name: asset.name,
+        asset_type: asset.asset_type,
+        hostname: asset.hostname,
+        fqdn: asset.fqdn,
+        ip_address: asset.ip_address,
+        operating_system: None,
+        os_version: None,
+        environment: None,
+        application: asset.application,
+        business_criticality: None,
+        depends_on: asset.depends_on.0,
+        attributes: Default::default(),
+    }
 }

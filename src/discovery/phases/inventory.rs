@@ -6,69 +6,98 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use sqlx::types::Json;
 
-use super::{supervise, tally};
+use super::{Tally, supervise};
 use crate::agents::inventory::{
     AssetClassification, AssetInventory, CriticalityAssessment, CriticalityInput, InventoryInput,
 };
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetDraft, CleanRecord};
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess, new_id};
+use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
 use crate::store::{AssetRecord, FlowRecord, PhaseOutput};
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
-    let cleansed = input
-        .store
-        .cleansed_records(input.scope, input.flow.id)
-        .await
-        .map_err(PhaseFailure::internal)?;
-    if cleansed.is_empty() {
-        return Err(PhaseFailure::user("no cleansed records: run data_cleansing first"));
+    let total = input.flow.flow_state.0["dataCleansing"]["recordsOut"]
+        .as_u64()
+        .map(|n| n as usize);
+    let run = new_id();
+    // Cleansing merged every key's records into one, so batches never share a key; an asset is
+    // upserted by its key, and the assets of an earlier run that this one no longer has are
+    // swept when the phase completes.
+    let (mut after, mut assets, mut other) = (-1, 0usize, 0usize);
+    let (mut by_type, mut by_criticality) = (Tally::default(), Tally::default());
+    loop {
+        let page = input
+            .store
+            .cleansed_page(input.scope, input.flow.id, after, BATCH_ROWS as i64)
+            .await
+            .map_err(PhaseFailure::internal)?;
+        if page.is_empty() && after >= 0 {
+            break;
+        }
+        if page.is_empty() {
+            return Err(PhaseFailure::user("no cleansed records: run data_cleansing first"));
+        }
+        let last_page = page.len() < BATCH_ROWS;
+        after = page.last().map_or(after, |r| r.position);
+        let flow = input.flow.clone();
+        let drafts = input
+            .compute_batch(move |log| {
+                let records = page
+                    .into_iter()
+                    .map(|r| serde_json::from_value::<CleanRecord>(r.data.0).map_err(PhaseFailure::internal))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let asset_types = log.run(&AssetClassification, &records[..])?.value;
+                let criticality_input = CriticalityInput { records, asset_types };
+                let criticality = log.run(&CriticalityAssessment, &criticality_input)?.value;
+                let CriticalityInput { records, asset_types } = criticality_input;
+                let drafts = log
+                    .run(
+                        &AssetInventory,
+                        &InventoryInput {
+                            records,
+                            asset_types,
+                            criticality,
+                        },
+                    )?
+                    .value;
+                Ok(drafts.into_iter().map(|d| asset_row(&flow, run, d)).collect::<Vec<_>>())
+            })
+            .await?;
+        for asset in &drafts {
+            by_type.add(&asset.asset_type);
+            by_criticality.add(asset.business_criticality.as_deref().unwrap_or_default());
+            other += usize::from(asset.asset_type == "other");
+        }
+        assets += drafts.len();
+        let progress = total.map(|total| share(assets, total));
+        let message = format!("{assets} assets built");
+        input
+            .write_batch(PhaseOutput::Assets(drafts), progress, message)
+            .await?;
+        if last_page {
+            break;
+        }
     }
-    let flow = input.flow.clone();
     input
         .compute(move |log| {
-            let records = cleansed
-                .into_iter()
-                .map(|r| serde_json::from_value::<CleanRecord>(r.data.0).map_err(PhaseFailure::internal))
-                .collect::<Result<Vec<_>, _>>()?;
-            let asset_types = log.run(&AssetClassification, &records[..])?.value;
-            let criticality_input = CriticalityInput { records, asset_types };
-            let criticality = log.run(&CriticalityAssessment, &criticality_input)?.value;
-            let CriticalityInput { records, asset_types } = criticality_input;
-            let drafts = log
-                .run(
-                    &AssetInventory,
-                    &InventoryInput {
-                        records,
-                        asset_types,
-                        criticality,
-                    },
-                )?
-                .value;
             let anomalies = supervise(
                 log,
                 SupervisorInput::new(PhaseName::Inventory)
-                    .with("assets", drafts.len() as f64)
-                    .with(
-                        "other",
-                        drafts.iter().filter(|d| d.asset_type == "other").count() as f64,
-                    ),
+                    .with("assets", assets as f64)
+                    .with("other", other as f64),
             )?;
             let summary = json!({
-                "assets": drafts.len(),
-                "byType": tally(drafts.iter().map(|d| d.asset_type.as_str())),
-                "byCriticality": tally(drafts.iter().map(|d| d.business_criticality.as_str())),
+                "assets": assets,
+                "byType": by_type.to_json(),
+                "byCriticality": by_criticality.to_json(),
                 "supervisor": anomalies,
             });
-            let run = new_id();
-            let assets: Vec<AssetRecord> = drafts.into_iter().map(|d| asset_row(&flow, run, d)).collect();
-            let items = assets.len();
             Ok(PhaseSuccess::new(
                 "inventory",
                 summary,
-                PhaseOutput::Assets(assets),
-                items,
+                PhaseOutput::SweepAssets { inventory_run: run },
+                assets,
             ))
         })
         .await

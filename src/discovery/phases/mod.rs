@@ -63,11 +63,21 @@ fn asset_facts(asset: &AssetRecord) -> AssetFacts {
     }
 }
 
-/// Counts of each value, sorted by name, as a JSON object (for phase summaries).
-fn tally<'a>(values: impl IntoIterator<Item = &'a str>) -> Value {
-    let mut counts = std::collections::BTreeMap::<&str, u64>::new();
-    for value in values {
-        *counts.entry(value).or_default() += 1;
+/// Counts of each value across a phase's batches, for its summary.
+#[derive(Debug, Default)]
+struct Tally(std::collections::BTreeMap<String, u64>);
+
+impl Tally {
+    fn add(&mut self, value: &str) {
+        match self.0.get_mut(value) {
+            Some(count) => *count += 1,
+            None => {
+                self.0.insert(value.to_string(), 1);
+            }
+        }
     }
-    serde_json::to_value(counts).unwrap_or_default()
+
+    fn to_json(&self) -> Value {
+        serde_json::to_value(&self.0).unwrap_or_default()
+    }
 }

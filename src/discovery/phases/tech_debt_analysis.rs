@@ -3,18 +3,19 @@
 //! (modernization_strategy).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::{asset_facts, supervise, tally};
+use super::{Tally, asset_facts, supervise};
 use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk, security_findings};
 use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetFacts, TechDebtFinding};
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess, new_id};
+use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
-use crate::store::{AssetStrategy, Direction, PhaseOutput, TechDebtRecord};
+use crate::store::{AssetRecord, AssetStrategy, PhaseOutput, TechDebtRecord};
 
 /// Serialises an agent enum the way it is stored (`EOL_EXPIRED`, `REHOST`, ...).
 fn stored<T: serde::Serialize>(value: T) -> Option<String> {
@@ -22,111 +23,163 @@ fn stored<T: serde::Serialize>(value: T) -> Option<String> {
 }
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
-    let assets = input
-        .store
-        .flow_assets(input.scope, input.flow.id)
-        .await
-        .map_err(PhaseFailure::internal)?;
-    if assets.is_empty() {
-        return Err(PhaseFailure::user("no assets: run inventory first"));
-    }
-    let asset_ids: Vec<uuid::Uuid> = assets.iter().map(|a| a.id).collect();
-    let edges = input
-        .store
-        .dependencies(input.scope, &asset_ids, Direction::Incoming)
-        .await
-        .map_err(PhaseFailure::internal)?;
     // Judged against today unless the flow pins a date (`lifecycleAsOf`, for reproducible reports).
     let today = match input.config("lifecycleAsOf").and_then(Value::as_str) {
         Some(date) => NaiveDate::parse_from_str(date, "%Y-%m-%d")
             .map_err(|_| PhaseFailure::user("configuration lifecycleAsOf must be a date, YYYY-MM-DD"))?,
         None => Utc::now().date_naive(),
     };
-    let ids: HashMap<String, uuid::Uuid> = assets.iter().map(|a| (a.source_key.clone(), a.id)).collect();
-    let keys: HashMap<uuid::Uuid, String> = assets.iter().map(|a| (a.id, a.source_key.clone())).collect();
-    let mut dependents: HashMap<String, usize> = HashMap::new();
-    for edge in &edges {
-        if let Some(key) = keys.get(&edge.target_asset_id) {
-            *dependents.entry(key.clone()).or_default() += 1;
+    // How many edges point at each asset: the one thing a batch needs from the others.
+    let dependents: Arc<HashMap<uuid::Uuid, usize>> = Arc::new(
+        input
+            .store
+            .dependent_counts(input.scope, input.flow.id)
+            .await
+            .map_err(PhaseFailure::internal)?
+            .into_iter()
+            .map(|(id, n)| (id, n as usize))
+            .collect(),
+    );
+    let total = input.flow.flow_state.0["inventory"]["assets"]
+        .as_u64()
+        .map(|n| n as usize);
+    let (mut after, mut assets, mut findings) = (None::<String>, 0usize, 0usize);
+    let (mut lifecycle, mut severity, mut six_r) = (Tally::default(), Tally::default(), Tally::default());
+    loop {
+        let page = input
+            .store
+            .asset_page(input.scope, input.flow.id, after.as_deref(), BATCH_ROWS as i64)
+            .await
+            .map_err(PhaseFailure::internal)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.source_key.clone());
+        let full = page.len() == BATCH_ROWS;
+        assets += page.len();
+        let dependents = dependents.clone();
+        let batch = input
+            .compute_batch(move |log| batch(log, page, today, &dependents))
+            .await?;
+        findings += batch.items.len();
+        for status in &batch.statuses {
+            lifecycle.add(status);
+        }
+        for level in &batch.severities {
+            severity.add(level);
+        }
+        for strategy in &batch.strategies {
+            six_r.add(&strategy.six_r_strategy);
+        }
+        let progress = total.map(|total| share(assets, total));
+        let message = format!("{assets} assets assessed");
+        let output = PhaseOutput::TechDebt {
+            items: batch.items,
+            strategies: batch.strategies,
+        };
+        input.write_batch(output, progress, message).await?;
+        if !full {
+            break;
         }
     }
-    let facts: Vec<AssetFacts> = assets.iter().map(asset_facts).collect();
-
+    if assets == 0 {
+        return Err(PhaseFailure::user("no assets: run inventory first"));
+    }
     input
         .compute(move |log| {
-            let lifecycle = LifecycleInput { assets: facts, today };
-            let findings = log.run(&LifecycleAnalysis, &lifecycle)?.value;
-            let risk_input = RiskInput {
-                assets: lifecycle.assets,
-                findings,
-            };
-            let risks = log.run(&SecurityRisk, &risk_input)?.value;
-            let RiskInput { assets, findings } = risk_input;
-            let strategy_input = StrategyInput {
-                assets,
-                findings,
-                risks,
-                dependents,
-            };
-            let decisions = log.run(&ModernizationStrategy, &strategy_input)?.value;
             let anomalies = supervise(
                 log,
                 SupervisorInput::new(PhaseName::TechDebtAnalysis)
-                    .with("assets", strategy_input.assets.len() as f64)
-                    .with("strategies", decisions.len() as f64),
+                    .with("assets", assets as f64)
+                    .with("strategies", six_r.0.values().sum::<u64>() as f64),
             )?;
-            let mut all_findings: Vec<TechDebtFinding> = strategy_input.findings;
-            all_findings.extend(security_findings(&strategy_input.risks));
-            let items: Vec<TechDebtRecord> = all_findings
-                .iter()
-                .filter_map(|f| {
-                    Some(TechDebtRecord {
-                        id: new_id(),
-                        asset_id: *ids.get(&f.asset_key)?,
-                        category: f.category.clone(),
-                        severity: f.severity.clone(),
-                        description: f.description.clone(),
-                        end_of_life: f.end_of_life,
-                        lifecycle_status: f.lifecycle_status.and_then(stored),
-                        support_level: f.support_level.and_then(stored),
-                    })
-                })
-                .collect();
-            let risk_by_key: HashMap<&str, i64> = strategy_input
-                .risks
-                .iter()
-                .map(|r| (r.asset_key.as_str(), i64::from(r.score)))
-                .collect();
-            let strategies: Vec<AssetStrategy> = decisions
-                .iter()
-                .filter_map(|d| {
-                    Some(AssetStrategy {
-                        asset_id: *ids.get(&d.asset_key)?,
-                        six_r_strategy: stored(d.strategy)?,
-                        six_r_rationale: d.rationale.clone(),
-                        risk_score: risk_by_key.get(d.asset_key.as_str()).copied().unwrap_or(0),
-                    })
-                })
-                .collect();
-            let statuses: Vec<String> = all_findings
-                .iter()
-                .filter_map(|f| f.lifecycle_status.and_then(stored))
-                .collect();
             let summary = json!({
                 "asOf": today,
-                "findings": items.len(),
-                "lifecycle": tally(statuses.iter().map(String::as_str)),
-                "bySeverity": tally(all_findings.iter().map(|f| f.severity.as_str())),
-                "sixR": tally(strategies.iter().map(|s| s.six_r_strategy.as_str())),
+                "findings": findings,
+                "lifecycle": lifecycle.to_json(),
+                "bySeverity": severity.to_json(),
+                "sixR": six_r.to_json(),
                 "supervisor": anomalies,
             });
-            let assets = strategy_input.assets.len();
-            Ok(PhaseSuccess::new(
-                "techDebtAnalysis",
-                summary,
-                PhaseOutput::TechDebt { items, strategies },
-                assets,
-            ))
+            Ok(PhaseSuccess::streamed("techDebtAnalysis", summary, assets))
         })
         .await
+}
+
+/// One batch's findings and strategies, with what the summary counts of them.
+struct Batch {
+    items: Vec<TechDebtRecord>,
+    strategies: Vec<AssetStrategy>,
+    statuses: Vec<String>,
+    severities: Vec<String>,
+}
+
+fn batch(
+    log: &mut crate::discovery::TaskLog,
+    page: Vec<AssetRecord>,
+    today: NaiveDate,
+    dependents_by_id: &HashMap<uuid::Uuid, usize>,
+) -> Result<Batch, PhaseFailure> {
+    let ids: HashMap<String, uuid::Uuid> = page.iter().map(|a| (a.source_key.clone(), a.id)).collect();
+    let dependents: HashMap<String, usize> = page
+        .iter()
+        .filter_map(|a| Some((a.source_key.clone(), *dependents_by_id.get(&a.id)?)))
+        .collect();
+    let facts: Vec<AssetFacts> = page.iter().map(asset_facts).collect();
+    drop(page);
+    let lifecycle = LifecycleInput { assets: facts, today };
+    let findings = log.run(&LifecycleAnalysis, &lifecycle)?.value;
+    let risk_input = RiskInput {
+        assets: lifecycle.assets,
+        findings,
+    };
+    let risks = log.run(&SecurityRisk, &risk_input)?.value;
+    let RiskInput { assets, findings } = risk_input;
+    let strategy_input = StrategyInput {
+        assets,
+        findings,
+        risks,
+        dependents,
+    };
+    let decisions = log.run(&ModernizationStrategy, &strategy_input)?.value;
+    let mut all_findings: Vec<TechDebtFinding> = strategy_input.findings;
+    all_findings.extend(security_findings(&strategy_input.risks));
+    let items: Vec<TechDebtRecord> = all_findings
+        .iter()
+        .filter_map(|f| {
+            Some(TechDebtRecord {
+                id: new_id(),
+                asset_id: *ids.get(&f.asset_key)?,
+                category: f.category.clone(),
+                severity: f.severity.clone(),
+                description: f.description.clone(),
+                end_of_life: f.end_of_life,
+                lifecycle_status: f.lifecycle_status.and_then(stored),
+                support_level: f.support_level.and_then(stored),
+            })
+        })
+        .collect();
+    let risk_by_key: HashMap<&str, i64> = strategy_input
+        .risks
+        .iter()
+        .map(|r| (r.asset_key.as_str(), i64::from(r.score)))
+        .collect();
+    let strategies: Vec<AssetStrategy> = decisions
+        .iter()
+        .filter_map(|d| {
+            Some(AssetStrategy {
+                asset_id: *ids.get(&d.asset_key)?,
+                six_r_strategy: stored(d.strategy)?,
+                six_r_rationale: d.rationale.clone(),
+                risk_score: risk_by_key.get(d.asset_key.as_str()).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(Batch {
+        items,
+        strategies,
+        statuses: all_findings
+            .iter()
+            .filter_map(|f| f.lifecycle_status.and_then(stored))
+            .collect(),
+        severities: all_findings.iter().map(|f| f.severity.clone()).collect(),
+    })
 }
