@@ -15,6 +15,7 @@ use crate::store::{AgentTaskRecord, EventPayload};
 
 pub struct TaskLog {
     flow_id: Uuid,
+    client_account_id: Uuid,
     tasks: Vec<AgentTaskRecord>,
     /// Live events (agent started / finished, phase progress) for the phase's event log.
     events: UnboundedSender<EventPayload>,
@@ -26,10 +27,16 @@ pub struct TaskLog {
 
 impl TaskLog {
     /// A log that reports each agent's start and finish, and the phase's progress, as it goes.
-    pub fn reporting(flow_id: Uuid, phase: PhaseName, attempt: i32, events: UnboundedSender<EventPayload>) -> Self {
+    pub fn reporting(
+        (flow_id, client_account_id): (Uuid, Uuid),
+        phase: PhaseName,
+        attempt: i32,
+        events: UnboundedSender<EventPayload>,
+    ) -> Self {
         let expected = REGISTRY.iter().filter(|a| a.phases.contains(&phase)).count().max(1);
         TaskLog {
             flow_id,
+            client_account_id,
             tasks: Vec::new(),
             events,
             phase,
@@ -46,6 +53,15 @@ impl TaskLog {
     /// Runs `agent` on `input`, recording the task; an agent error fails the phase.
     pub fn run<A: Agent>(&mut self, agent: &A, input: &A::Input) -> Result<AgentOutput<A::Output>, PhaseFailure> {
         let phase = self.phase;
+        let _span = tracing::info_span!(
+            "agent_task",
+            otel.name = %format_args!("agent {}", A::NAME),
+            agent = A::NAME,
+            flow_id = %self.flow_id,
+            client_account_id = %self.client_account_id,
+            phase = %phase,
+        )
+        .entered();
         self.emit(EventPayload::Agent {
             agent: A::NAME.into(),
             phase,

@@ -8,6 +8,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tracing::{Instrument, Span};
+use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::Authentication;
@@ -31,6 +33,48 @@ fn operation_name(request: &async_graphql::Request) -> String {
     match head.as_slice() {
         [kind, name, ..] if ["query", "mutation", "subscription"].contains(&kind.as_str()) => name.clone(),
         _ => words(body).into_iter().next().unwrap_or_else(|| "anonymous".into()),
+    }
+}
+
+/// One span per operation, carrying the tenant and, when the operation names one in its
+/// `flowId` (or `id`) variable, the flow, linked to the flow's trace (see
+/// [`crate::telemetry::join_flow_trace`]).
+fn operation_span(request: &async_graphql::Request, operation: &str, tenant: Option<Uuid>) -> Span {
+    let span = tracing::info_span!(
+        "graphql_operation",
+        otel.name = %format_args!("graphql {operation}"),
+        graphql.operation.name = %operation,
+        client_account_id = tracing::field::Empty,
+        flow_id = tracing::field::Empty,
+    );
+    if let Some(tenant) = tenant {
+        span.record("client_account_id", tracing::field::display(tenant));
+    }
+    let variable = ["flowId", "id"].into_iter().find_map(|name| request.variables.get(name));
+    if let Some(async_graphql::Value::String(id)) = variable
+        && let Ok(flow) = id.parse()
+    {
+        record_flow(&span, flow);
+    }
+    span
+}
+
+fn record_flow(span: &Span, flow: Uuid) {
+    span.record("flow_id", tracing::field::display(flow));
+    crate::telemetry::link_flow_trace(span, flow);
+}
+
+/// The id `createFlow` answered with: the flow a trace search should find this request under.
+fn created_flow(response: &async_graphql::Response) -> Option<Uuid> {
+    let async_graphql::Value::Object(data) = &response.data else {
+        return None;
+    };
+    let async_graphql::Value::Object(flow) = data.get("createFlow")? else {
+        return None;
+    };
+    match flow.get("id")? {
+        async_graphql::Value::String(id) => id.parse().ok(),
+        _ => None,
     }
 }
 
@@ -79,6 +123,15 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let operations: Vec<String> = requests.iter().map(|r| operation_name(r)).collect();
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
+    let tenant = match &authentication {
+        Authentication::Authenticated(ctx) => Some(ctx.client_account_id),
+        _ => None,
+    };
+    let spans: Vec<Span> = requests
+        .iter()
+        .zip(&operations)
+        .map(|(request, operation)| operation_span(request, operation, tenant))
+        .collect();
     let batch = match &authentication {
         // Loaders are per request and per caller: nothing is cached across users or tenants.
         Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone())),
@@ -86,14 +139,27 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     };
     let batch = batch.data(authentication);
     let clock = std::time::Instant::now();
-    let mut response = state.schema.execute_batch(batch).await;
+    // What `execute_batch` does, with each operation in its own span.
+    let mut response = match batch {
+        BatchRequest::Single(one) => BatchResponse::Single(state.schema.execute(one).instrument(spans[0].clone()).await),
+        BatchRequest::Batch(all) => {
+            let mut responses = Vec::with_capacity(all.len());
+            for (request, span) in all.into_iter().zip(&spans) {
+                responses.push(state.schema.execute(request).instrument(span.clone()).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     let seconds = clock.elapsed().as_secs_f64();
     let responses: Vec<&mut async_graphql::Response> = match &mut response {
         BatchResponse::Single(single) => vec![single],
         BatchResponse::Batch(all) => all.iter_mut().collect(),
     };
-    for (response, operation) in responses.into_iter().zip(&operations) {
+    for ((response, operation), span) in responses.into_iter().zip(&operations).zip(&spans) {
         tag_uncoded_errors(response);
+        if let Some(created) = created_flow(response) {
+            record_flow(span, created);
+        }
         let outcome = response
             .errors
             .first()
