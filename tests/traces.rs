@@ -45,7 +45,7 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
     let claims = Claims {
         sub: Uuid::new_v4(),
         client_account_id: tenant,
-        engagement_id: None,
+        engagement_id: Some(Uuid::new_v4()),
         role: Role::Analyst,
         exp: chrono::Utc::now().timestamp() + 600,
     };
