@@ -77,10 +77,10 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
     assert_eq!(done["executeFlow"]["status"], "COMPLETED");
     let _ = stop.send(());
     server.await.unwrap().unwrap();
-    drop(telemetry);
     let _ = std::fs::remove_file(&path);
-
+    // Before the provider shuts down: the in-memory exporter forgets everything then.
     let spans = exporter.get_finished_spans().unwrap();
+    drop(telemetry);
     let named = |name: &str| -> Vec<&SpanData> { spans.iter().filter(|s| s.name == name).collect() };
     let flow_trace = TraceId::from_bytes(*flow.as_bytes());
 
