@@ -301,9 +301,18 @@ mod tests {
         let s = metrics.render(0, None);
 
         let total = "flowgraph_graphql_requests_total";
-        assert_eq!(value(&s, &format!("{total}{{operation=\"GetFlow\",outcome=\"ok\"}}")), 2.0);
-        assert_eq!(value(&s, &format!("{total}{{operation=\"GetFlow\",outcome=\"error\"}}")), 1.0);
-        assert_eq!(value(&s, &format!("{total}{{operation=\"ListFlows\",outcome=\"ok\"}}")), 1.0);
+        assert_eq!(
+            value(&s, &format!("{total}{{operation=\"GetFlow\",outcome=\"ok\"}}")),
+            2.0
+        );
+        assert_eq!(
+            value(&s, &format!("{total}{{operation=\"GetFlow\",outcome=\"error\"}}")),
+            1.0
+        );
+        assert_eq!(
+            value(&s, &format!("{total}{{operation=\"ListFlows\",outcome=\"ok\"}}")),
+            1.0
+        );
 
         let duration = "flowgraph_graphql_request_duration_seconds";
         // 0.003 lands in every bucket, 0.2 from le=0.25 on, 100 only in +Inf.
@@ -341,7 +350,10 @@ mod tests {
 
         let tasks = "flowgraph_agent_tasks_total";
         assert_eq!(value(&s, &format!("{tasks}{{agent=\"scanner\",outcome=\"ok\"}}")), 1.0);
-        assert_eq!(value(&s, &format!("{tasks}{{agent=\"scanner\",outcome=\"error\"}}")), 1.0);
+        assert_eq!(
+            value(&s, &format!("{tasks}{{agent=\"scanner\",outcome=\"error\"}}")),
+            1.0
+        );
         let task_duration = "flowgraph_agent_task_duration_seconds";
         assert_eq!(value(&s, &format!("{task_duration}_count{{agent=\"scanner\"}}")), 2.0);
         assert_eq!(value(&s, &format!("{task_duration}_sum{{agent=\"scanner\"}}")), 7.5);
@@ -352,7 +364,10 @@ mod tests {
         assert_eq!(value(&s, "flowgraph_queue_depth{status=\"queued\"}"), 5.0);
         assert_eq!(value(&s, "flowgraph_queue_depth{status=\"running\"}"), 2.0);
         assert_eq!(
-            value(&s, &format!("flowgraph_build_info{{version=\"{}\"}}", env!("CARGO_PKG_VERSION"))),
+            value(
+                &s,
+                &format!("flowgraph_build_info{{version=\"{}\"}}", env!("CARGO_PKG_VERSION"))
+            ),
             1.0
         );
         assert!(value(&s, "flowgraph_process_start_time_seconds") > 1.6e9);
@@ -389,7 +404,10 @@ mod tests {
         let total = "flowgraph_graphql_requests_total";
         let operations: HashSet<&str> = s
             .lines()
-            .filter_map(|l| l.strip_prefix(&format!("{total}{{operation=\"")).map(|rest| rest.split('"').next()))
+            .filter_map(|l| {
+                l.strip_prefix(&format!("{total}{{operation=\""))
+                    .map(|rest| rest.split('"').next())
+            })
             .flatten()
             .collect();
         assert_eq!(operations.len(), MAX_OPERATIONS + 1, "200 names plus \"other\"");
@@ -404,7 +422,10 @@ mod tests {
         assert!(!operations.contains("Op197"));
         assert_eq!(ok(OVERFLOW_OPERATION), 53.0);
         let count = "flowgraph_graphql_request_duration_seconds_count";
-        assert_eq!(value(&s, &format!("{count}{{operation=\"{OVERFLOW_OPERATION}\"}}")), 53.0);
+        assert_eq!(
+            value(&s, &format!("{count}{{operation=\"{OVERFLOW_OPERATION}\"}}")),
+            53.0
+        );
     }
 
     #[test]

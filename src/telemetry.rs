@@ -5,7 +5,9 @@
 //! service name `flowgraph`. `RUST_LOG` does not filter traces: they get every `info` span, as the
 //! operator who switched them on expects, without sqlx's per-statement events.
 
-use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, TracerProvider as _};
+use opentelemetry::trace::{
+    SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, TracerProvider as _,
+};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
@@ -61,7 +63,11 @@ pub fn init_with(provider: Option<SdkTracerProvider>) -> Telemetry {
     let traces = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("flowgraph"))
-            .with_filter(Targets::new().with_default(Level::INFO).with_target("sqlx", Level::WARN))
+            .with_filter(
+                Targets::new()
+                    .with_default(Level::INFO)
+                    .with_target("sqlx", Level::WARN),
+            )
     });
     // try_init: tests start many servers in one process.
     let _ = tracing_subscriber::registry()

@@ -62,6 +62,9 @@ async fn postgres_sockets_have_tcp_nodelay() {
         assert_eq!(bound, Some(1000));
     }
     millis.sort_by(f64::total_cmp);
-    assert!(millis[5] < 20.0, "median {:.1} ms for a 1,000-id bind: {millis:?}", millis[5]);
+    assert!(
+        millis[5] < 20.0,
+        "median {:.1} ms for a 1,000-id bind: {millis:?}",
+        millis[5]
+    );
 }
-

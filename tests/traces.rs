@@ -13,7 +13,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
-    span.attributes.iter().find(|kv: &&KeyValue| kv.key.as_str() == key).map(|kv| &kv.value)
+    span.attributes
+        .iter()
+        .find(|kv: &&KeyValue| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
 }
 
 fn carries(span: &SpanData, flow: Uuid, tenant: Uuid) -> bool {
@@ -87,7 +90,12 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
     // The operations: in their requests' traces, carrying the flow and tenant, linked to the flow's trace.
     for operation in ["graphql Create", "graphql Run"] {
         let found = named(operation);
-        assert_eq!(found.len(), 1, "{operation}: {:#?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+        assert_eq!(
+            found.len(),
+            1,
+            "{operation}: {:#?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
         let span = found[0];
         assert!(carries(span, flow, tenant), "{span:#?}");
         assert_ne!(span.span_context.trace_id(), flow_trace);

@@ -92,7 +92,11 @@ impl PhaseInput<'_> {
         &mut self,
         work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
     ) -> Result<T, PhaseFailure> {
-        let (flow, phase, attempt) = ((self.flow.id, self.run.client_account_id), self.run.phase, self.run.attempt);
+        let (flow, phase, attempt) = (
+            (self.flow.id, self.run.client_account_id),
+            self.run.phase,
+            self.run.attempt,
+        );
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
         // The blocking thread does not inherit the phase's span; agent task spans belong under it.
         let span = tracing::Span::current();

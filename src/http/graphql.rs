@@ -50,7 +50,9 @@ fn operation_span(request: &async_graphql::Request, operation: &str, tenant: Opt
     if let Some(tenant) = tenant {
         span.record("client_account_id", tracing::field::display(tenant));
     }
-    let variable = ["flowId", "id"].into_iter().find_map(|name| request.variables.get(name));
+    let variable = ["flowId", "id"]
+        .into_iter()
+        .find_map(|name| request.variables.get(name));
     if let Some(async_graphql::Value::String(id)) = variable
         && let Ok(flow) = id.parse()
     {
@@ -141,7 +143,9 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let clock = std::time::Instant::now();
     // What `execute_batch` does, with each operation in its own span.
     let mut response = match batch {
-        BatchRequest::Single(one) => BatchResponse::Single(state.schema.execute(one).instrument(spans[0].clone()).await),
+        BatchRequest::Single(one) => {
+            BatchResponse::Single(state.schema.execute(one).instrument(spans[0].clone()).await)
+        }
         BatchRequest::Batch(all) => {
             let mut responses = Vec::with_capacity(all.len());
             for (request, span) in all.into_iter().zip(&spans) {

@@ -337,23 +337,81 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
             let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("bad line {line}"));
             assert!(value.parse::<f64>().is_ok(), "bad value in {line}");
             let (name, labels) = series.split_once('{').unwrap_or((series, ""));
-            let keys = labels.split("\",").filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim_start_matches(','));
+            let keys = labels
+                .split("\",")
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, _)| k.trim_start_matches(','));
             samples.entry(name).or_default().insert(keys.collect());
         }
     }
     let expected: [(&str, &str, &str, &[&str]); 12] = [
-        ("flowgraph_build_info", "gauge", "Build information; the value is always 1.", &["version"]),
-        ("flowgraph_process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", &[]),
-        ("flowgraph_graphql_requests_total", "counter", "GraphQL requests by operation name and outcome.", &["operation", "outcome"]),
-        ("flowgraph_graphql_request_duration_seconds", "histogram", "GraphQL request duration in seconds by operation name.", &["operation"]),
-        ("flowgraph_phase_duration_seconds", "histogram", "Discovery phase duration in seconds by phase and outcome.", &["outcome", "phase"]),
-        ("flowgraph_agent_tasks_total", "counter", "Agent tasks by agent and outcome.", &["agent", "outcome"]),
-        ("flowgraph_agent_task_duration_seconds", "histogram", "Agent task duration in seconds by agent.", &["agent"]),
-        ("flowgraph_lease_reclaims_total", "counter", "Expired work leases reclaimed from unresponsive workers.", &[]),
-        ("flowgraph_events_published_total", "counter", "Events published to subscribers.", &[]),
-        ("flowgraph_active_subscriptions", "gauge", "GraphQL subscriptions currently open.", &[]),
+        (
+            "flowgraph_build_info",
+            "gauge",
+            "Build information; the value is always 1.",
+            &["version"],
+        ),
+        (
+            "flowgraph_process_start_time_seconds",
+            "gauge",
+            "Start time of the process since the Unix epoch in seconds.",
+            &[],
+        ),
+        (
+            "flowgraph_graphql_requests_total",
+            "counter",
+            "GraphQL requests by operation name and outcome.",
+            &["operation", "outcome"],
+        ),
+        (
+            "flowgraph_graphql_request_duration_seconds",
+            "histogram",
+            "GraphQL request duration in seconds by operation name.",
+            &["operation"],
+        ),
+        (
+            "flowgraph_phase_duration_seconds",
+            "histogram",
+            "Discovery phase duration in seconds by phase and outcome.",
+            &["outcome", "phase"],
+        ),
+        (
+            "flowgraph_agent_tasks_total",
+            "counter",
+            "Agent tasks by agent and outcome.",
+            &["agent", "outcome"],
+        ),
+        (
+            "flowgraph_agent_task_duration_seconds",
+            "histogram",
+            "Agent task duration in seconds by agent.",
+            &["agent"],
+        ),
+        (
+            "flowgraph_lease_reclaims_total",
+            "counter",
+            "Expired work leases reclaimed from unresponsive workers.",
+            &[],
+        ),
+        (
+            "flowgraph_events_published_total",
+            "counter",
+            "Events published to subscribers.",
+            &[],
+        ),
+        (
+            "flowgraph_active_subscriptions",
+            "gauge",
+            "GraphQL subscriptions currently open.",
+            &[],
+        ),
         ("flowgraph_workers", "gauge", "Phase workers in this process.", &[]),
-        ("flowgraph_queue_depth", "gauge", "Phase runs by status, across every replica.", &["status"]),
+        (
+            "flowgraph_queue_depth",
+            "gauge",
+            "Phase runs by status, across every replica.",
+            &["status"],
+        ),
     ];
     assert_eq!(families.len(), expected.len(), "{text}");
     for (name, kind, help, labels) in expected {
@@ -362,12 +420,20 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
         let series: Vec<(String, BTreeSet<&str>)> = if kind == "histogram" {
             let mut bucket = labels.clone();
             bucket.insert("le");
-            vec![(format!("{name}_bucket"), bucket), (format!("{name}_sum"), labels.clone()), (format!("{name}_count"), labels)]
+            vec![
+                (format!("{name}_bucket"), bucket),
+                (format!("{name}_sum"), labels.clone()),
+                (format!("{name}_count"), labels),
+            ]
         } else {
             vec![(name.to_string(), labels)]
         };
         for (sample, labels) in series {
-            assert_eq!(samples.get(sample.as_str()), Some(&BTreeSet::from([labels])), "{sample}\n{text}");
+            assert_eq!(
+                samples.get(sample.as_str()),
+                Some(&BTreeSet::from([labels])),
+                "{sample}\n{text}"
+            );
         }
     }
     assert!(
