@@ -2,6 +2,7 @@
 //! caller's authentication attached to the request.
 
 use async_graphql::http::{MultipartOptions, receive_batch_body};
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
@@ -15,25 +16,33 @@ use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
 use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
+use crate::metrics::ANONYMOUS_OPERATION;
 
-/// The operation's name (given, or written after `query`/`mutation`), else the first root field
-/// of an anonymous operation: the `operation` label of the request metrics.
-fn operation_name(request: &async_graphql::Request) -> String {
+/// The `operation` label of the request metrics and the name of its span: the operation's name
+/// (the one asked for, else the first one written), else the first root field of an anonymous
+/// operation, read from the document `check_breadth` parsed anyway.
+fn operation_name(request: &async_graphql::Request, document: Option<&ExecutableDocument>) -> String {
     if let Some(name) = &request.operation_name {
         return name.clone();
     }
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
+    let first = document.and_then(|d| d.operations.iter().min_by_key(|(_, operation)| operation.pos));
+    let root_field = |operation: &OperationDefinition| {
+        operation
+            .selection_set
+            .node
+            .items
+            .iter()
+            .find_map(|item| match &item.node {
+                Selection::Field(field) => Some(field.node.name.node.to_string()),
+                _ => None,
+            })
     };
-    let (head, body) = request.query.split_once('{').unwrap_or((&request.query, ""));
-    let head = words(head.split('(').next().unwrap_or_default());
-    match head.as_slice() {
-        [kind, name, ..] if ["query", "mutation", "subscription"].contains(&kind.as_str()) => name.clone(),
-        _ => words(body).into_iter().next().unwrap_or_else(|| "anonymous".into()),
+    match first {
+        Some((Some(name), _)) => Some(name.to_string()),
+        Some((None, operation)) => root_field(&operation.node),
+        None => None,
     }
+    .unwrap_or_else(|| ANONYMOUS_OPERATION.into())
 }
 
 /// One span per operation, carrying the tenant and, when the operation names one in its
@@ -116,13 +125,15 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if requests.len() > state.limits.max_root_fields {
         return refuse(StatusCode::BAD_REQUEST, "too many operations in one batch");
     }
-    if let Some(why) = requests
-        .iter()
-        .find_map(|r| check_breadth(&r.query, &state.limits).err())
-    {
-        return refuse(StatusCode::BAD_REQUEST, &why);
+    let mut operations = Vec::with_capacity(requests.len());
+    for request in &requests {
+        // A document that does not parse is left to the executor's error.
+        let document = async_graphql::parser::parse_query(&request.query).ok();
+        if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
+            return refuse(StatusCode::BAD_REQUEST, &why);
+        }
+        operations.push(operation_name(request, document.as_ref()));
     }
-    let operations: Vec<String> = requests.iter().map(|r| operation_name(r)).collect();
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
     let tenant = match &authentication {
@@ -176,4 +187,38 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         state.metrics.observe_request(operation, &outcome, seconds);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(query: &str, name: Option<&str>) -> String {
+        let mut request = async_graphql::Request::new(query);
+        request.operation_name = name.map(str::to_string);
+        let document = async_graphql::parser::parse_query(query).ok();
+        operation_name(&request, document.as_ref())
+    }
+
+    #[test]
+    fn operation_names_come_from_the_parsed_document() {
+        assert_eq!(
+            label(
+                "query A { flows { totalCount } } query B { agents { name } }",
+                Some("B")
+            ),
+            "B"
+        );
+        assert_eq!(
+            label("mutation Run($id: ID!) { executeFlow(flowId: $id) { status } }", None),
+            "Run"
+        );
+        assert_eq!(label("# Flow\nquery Listing { flows { totalCount } }", None), "Listing");
+        assert_eq!(
+            label("fragment F on Flow { id } query Q { flow(id: 1) { ...F } }", None),
+            "Q"
+        );
+        assert_eq!(label("{ mine: flows { totalCount } agents { name } }", None), "flows");
+        assert_eq!(label("query { flows( {", None), ANONYMOUS_OPERATION);
+    }
 }
