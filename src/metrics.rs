@@ -248,7 +248,7 @@ impl Drop for SubscriptionGuard {
 /// Makes a client-supplied operation name safe to use as a label value: GraphQL names are `[_A-Za-z][_0-9A-Za-z]*`,
 /// so any other character becomes `_` (valid names pass through untouched), the result is truncated to
 /// [`MAX_OPERATION_LEN`] characters, and an empty name becomes [`ANONYMOUS_OPERATION`].
-fn sanitize_operation(name: &str) -> Cow<'_, str> {
+pub fn sanitize_operation(name: &str) -> Cow<'_, str> {
     let name = name.trim();
     if name.is_empty() {
         return Cow::Borrowed(ANONYMOUS_OPERATION);

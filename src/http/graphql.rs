@@ -16,7 +16,7 @@ use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
 use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
-use crate::metrics::ANONYMOUS_OPERATION;
+use crate::metrics::{ANONYMOUS_OPERATION, sanitize_operation};
 
 /// The `operation` label of the request metrics and the name of its span: the operation's name
 /// (the one asked for, else the first one written), else the first root field of an anonymous
@@ -132,7 +132,9 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
             return refuse(StatusCode::BAD_REQUEST, &why);
         }
-        operations.push(operation_name(request, document.as_ref()));
+        // Client-supplied: bounded once, for the metric label and the span name alike.
+        let operation = operation_name(request, document.as_ref());
+        operations.push(sanitize_operation(&operation).into_owned());
     }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
