@@ -6,7 +6,7 @@ use flowgraph::app::Application;
 use flowgraph::auth::{Claims, JwtKeys};
 use flowgraph::config::{Secret, Settings};
 use flowgraph::domain::{FlowType, Role};
-use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use serde_json::json;
@@ -61,8 +61,7 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
             .json(&json!({ "query": query, "variables": variables }));
         async move {
             let response: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
-            assert!(response.get("errors").is_none(), "{response:#}");
-            response["data"].clone()
+            response
         }
     };
     let csv = include_str!("fixtures/cmdb_sample.csv");
@@ -71,13 +70,19 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
         json!({ "csv": csv }),
     )
     .await;
-    let flow: Uuid = created["createFlow"]["id"].as_str().unwrap().parse().unwrap();
+    let flow: Uuid = created["data"]["createFlow"]["id"].as_str().unwrap().parse().unwrap();
     let done = gql(
         "mutation Run($flowId: ID!) { executeFlow(flowId: $flowId, wait: true) { status } }",
         json!({ "flowId": flow }),
     )
     .await;
-    assert_eq!(done["executeFlow"]["status"], "COMPLETED");
+    assert_eq!(done["data"]["executeFlow"]["status"], "COMPLETED", "{done:#}");
+    let refused = gql(
+        "mutation Pause($flowId: ID!) { pauseFlow(flowId: $flowId) { status } }",
+        json!({ "flowId": flow }),
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "CONFLICT", "{refused:#}");
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     let _ = std::fs::remove_file(&path);
@@ -98,12 +103,18 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
         );
         let span = found[0];
         assert!(carries(span, flow, tenant), "{span:#?}");
+        assert_eq!(attribute(span, "graphql.outcome"), Some(&Value::from("ok")));
         assert_ne!(span.span_context.trace_id(), flow_trace);
         assert!(
             span.links.iter().any(|l| l.span_context.trace_id() == flow_trace),
             "{span:#?}"
         );
     }
+
+    // A refused operation is an error span, with the same outcome as its metric.
+    let pause = named("graphql Pause");
+    assert_eq!(attribute(pause[0], "graphql.outcome"), Some(&Value::from("conflict")));
+    assert!(matches!(pause[0].status, Status::Error { .. }), "{:#?}", pause[0]);
 
     // Every phase run: in the flow's trace, carrying the flow and tenant.
     let mut phase_spans: Vec<SpanId> = Vec::new();

@@ -55,6 +55,8 @@ fn operation_span(request: &async_graphql::Request, operation: &str, tenant: Opt
         graphql.operation.name = %operation,
         client_account_id = tracing::field::Empty,
         flow_id = tracing::field::Empty,
+        graphql.outcome = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
     );
     if let Some(tenant) = tenant {
         span.record("client_account_id", tracing::field::display(tenant));
@@ -187,6 +189,11 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
             Some(_) => "error".to_string(),
         };
         state.metrics.observe_request(operation, &outcome, seconds);
+        // The same outcome on the span; a failed operation shows as an error in trace views.
+        span.record("graphql.outcome", outcome.as_str());
+        if outcome != "ok" {
+            span.record("otel.status_code", "ERROR");
+        }
     }
     GraphQLResponse::from(response).into_response()
 }
