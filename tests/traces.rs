@@ -93,7 +93,7 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
     let flow_trace = TraceId::from_bytes(*flow.as_bytes());
 
     // The operations: in their requests' traces, carrying the flow and tenant, linked to the flow's trace.
-    for operation in ["graphql Create", "graphql Run"] {
+    for operation in ["mutation Create", "mutation Run"] {
         let found = named(operation);
         assert_eq!(
             found.len(),
@@ -112,7 +112,7 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
     }
 
     // A refused operation is an error span, with the same outcome as its metric.
-    let pause = named("graphql Pause");
+    let pause = named("mutation Pause");
     assert_eq!(attribute(pause[0], "graphql.outcome"), Some(&Value::from("conflict")));
     assert!(matches!(pause[0].status, Status::Error { .. }), "{:#?}", pause[0]);
 

@@ -2,7 +2,7 @@
 //! caller's authentication attached to the request.
 
 use async_graphql::http::{MultipartOptions, receive_batch_body};
-use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection};
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType, Selection};
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
@@ -18,14 +18,20 @@ use crate::error::error_body;
 use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
 use crate::metrics::{ANONYMOUS_OPERATION, sanitize_operation};
 
-/// The `operation` label of the request metrics and the name of its span: the operation's name
-/// (the one asked for, else the first one written), else the first root field of an anonymous
-/// operation, read from the document `check_breadth` parsed anyway.
-fn operation_name(request: &async_graphql::Request, document: Option<&ExecutableDocument>) -> String {
-    if let Some(name) = &request.operation_name {
-        return name.clone();
-    }
-    let first = document.and_then(|d| d.operations.iter().min_by_key(|(_, operation)| operation.pos));
+/// The operation a request runs (the one it names, else the first written), read from the
+/// document `check_breadth` parsed anyway: its type, and its name, else its first root field. The
+/// name is the `operation` label of the request metrics; both name its span.
+fn operation(
+    request: &async_graphql::Request,
+    document: Option<&ExecutableDocument>,
+) -> (Option<OperationType>, String) {
+    let chosen = document.and_then(|d| match &request.operation_name {
+        Some(wanted) => d
+            .operations
+            .iter()
+            .find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
+        None => d.operations.iter().min_by_key(|(_, operation)| operation.pos),
+    });
     let root_field = |operation: &OperationDefinition| {
         operation
             .selection_set
@@ -37,22 +43,32 @@ fn operation_name(request: &async_graphql::Request, document: Option<&Executable
                 _ => None,
             })
     };
-    match first {
-        Some((Some(name), _)) => Some(name.to_string()),
-        Some((None, operation)) => root_field(&operation.node),
-        None => None,
-    }
-    .unwrap_or_else(|| ANONYMOUS_OPERATION.into())
+    let name = request.operation_name.clone().or_else(|| match chosen? {
+        (Some(name), _) => Some(name.to_string()),
+        (None, operation) => root_field(&operation.node),
+    });
+    (
+        chosen.map(|(_, operation)| operation.node.ty),
+        name.unwrap_or_else(|| ANONYMOUS_OPERATION.into()),
+    )
 }
 
 /// One span per operation, carrying the tenant and, when the operation names one in its
 /// `flowId` (or `id`) variable, the flow, linked to the flow's trace (see
 /// [`crate::telemetry::join_flow_trace`]).
-fn operation_span(request: &async_graphql::Request, operation: &str, tenant: Option<Uuid>) -> Span {
+/// Named as OpenTelemetry's GraphQL conventions say: `{type} {name}` (`mutation createFlow`).
+fn operation_span(
+    request: &async_graphql::Request,
+    kind: Option<OperationType>,
+    name: &str,
+    tenant: Option<Uuid>,
+) -> Span {
+    let kind = kind.map_or_else(|| "graphql".to_string(), |kind| kind.to_string());
     let span = tracing::info_span!(
         "graphql_operation",
-        otel.name = %format_args!("graphql {operation}"),
-        graphql.operation.name = %operation,
+        otel.name = %format_args!("{kind} {name}"),
+        graphql.operation.name = %name,
+        graphql.operation.type = %kind,
         client_account_id = tracing::field::Empty,
         flow_id = tracing::field::Empty,
         graphql.outcome = tracing::field::Empty,
@@ -127,28 +143,26 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if requests.len() > state.limits.max_root_fields {
         return refuse(StatusCode::BAD_REQUEST, "too many operations in one batch");
     }
-    let mut operations = Vec::with_capacity(requests.len());
-    for request in &requests {
-        // A document that does not parse is left to the executor's error.
-        let document = async_graphql::parser::parse_query(&request.query).ok();
-        if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
-            return refuse(StatusCode::BAD_REQUEST, &why);
-        }
-        // Client-supplied: bounded once, for the metric label and the span name alike.
-        let operation = operation_name(request, document.as_ref());
-        operations.push(sanitize_operation(&operation).into_owned());
-    }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
     let tenant = match &authentication {
         Authentication::Authenticated(ctx) => Some(ctx.client_account_id),
         _ => None,
     };
-    let spans: Vec<Span> = requests
-        .iter()
-        .zip(&operations)
-        .map(|(request, operation)| operation_span(request, operation, tenant))
-        .collect();
+    let mut operations = Vec::with_capacity(requests.len());
+    let mut spans = Vec::with_capacity(requests.len());
+    for request in &requests {
+        // A document that does not parse is left to the executor's error.
+        let document = async_graphql::parser::parse_query(&request.query).ok();
+        if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
+            return refuse(StatusCode::BAD_REQUEST, &why);
+        }
+        let (kind, name) = operation(request, document.as_ref());
+        // Client-supplied: bounded once, for the metric label and the span name alike.
+        let name = sanitize_operation(&name).into_owned();
+        spans.push(operation_span(request, kind, &name, tenant));
+        operations.push(name);
+    }
     let batch = match &authentication {
         // Loaders are per request and per caller: nothing is cached across users or tenants.
         Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone())),
@@ -206,28 +220,38 @@ mod tests {
         let mut request = async_graphql::Request::new(query);
         request.operation_name = name.map(str::to_string);
         let document = async_graphql::parser::parse_query(query).ok();
-        operation_name(&request, document.as_ref())
+        match operation(&request, document.as_ref()) {
+            (Some(kind), name) => format!("{kind} {name}"),
+            (None, name) => name,
+        }
     }
 
     #[test]
-    fn operation_names_come_from_the_parsed_document() {
-        assert_eq!(
-            label(
-                "query A { flows { totalCount } } query B { agents { name } }",
-                Some("B")
-            ),
-            "B"
-        );
+    fn operations_come_from_the_parsed_document() {
+        let two = "query A { flows { totalCount } } mutation B { deleteFlow(flowId: 1) }";
+        assert_eq!(label(two, Some("B")), "mutation B");
+        assert_eq!(label(two, None), "query A");
         assert_eq!(
             label("mutation Run($id: ID!) { executeFlow(flowId: $id) { status } }", None),
-            "Run"
+            "mutation Run"
         );
-        assert_eq!(label("# Flow\nquery Listing { flows { totalCount } }", None), "Listing");
+        assert_eq!(
+            label("# Flow\nquery Listing { flows { totalCount } }", None),
+            "query Listing"
+        );
         assert_eq!(
             label("fragment F on Flow { id } query Q { flow(id: 1) { ...F } }", None),
-            "Q"
+            "query Q"
         );
-        assert_eq!(label("{ mine: flows { totalCount } agents { name } }", None), "flows");
+        assert_eq!(
+            label("{ mine: flows { totalCount } agents { name } }", None),
+            "query flows"
+        );
+        assert_eq!(
+            label("subscription { flowUpdates { flowId } }", None),
+            "subscription flowUpdates"
+        );
         assert_eq!(label("query { flows( {", None), ANONYMOUS_OPERATION);
+        assert_eq!(label("query { flows( {", Some("Mine")), "Mine");
     }
 }
