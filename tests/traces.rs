@@ -123,6 +123,7 @@ async fn one_flow_is_one_trace_of_phases_and_agent_tasks_linked_from_its_operati
         assert_eq!(found.len(), 1, "phase {phase:?}");
         assert_eq!(found[0].span_context.trace_id(), flow_trace);
         assert!(carries(found[0], flow, tenant), "{:#?}", found[0]);
+        assert_eq!(attribute(found[0], "outcome"), Some(&Value::from("completed")));
         phase_spans.push(found[0].span_context.span_id());
     }
 

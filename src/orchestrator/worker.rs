@@ -141,6 +141,9 @@ impl Worker {
             phase = %run.phase,
             run = %run.id,
             attempt = run.attempt,
+            // Recorded by `record_outcome` (execution.rs) when the run ends.
+            outcome = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
         );
         crate::telemetry::join_flow_trace(&span, run.flow_id);
         self.work_in_span(run).instrument(span).await
