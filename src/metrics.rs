@@ -17,7 +17,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 /// Histogram bucket upper bounds in seconds, shared by every histogram: fine-grained below a second for request
 /// latency, stretching to a minute for discovery phases and agent tasks.
@@ -53,6 +53,12 @@ fn seconds(value: f64) -> f64 {
     if value.is_finite() && value > 0.0 { value } else { 0.0 }
 }
 
+/// Registers `metric` (families appear in registration order) and returns the handle that updates it.
+fn register<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 /// The process-wide metric registry; share it as `Arc<Metrics>`.
 pub struct Metrics {
     registry: Registry,
@@ -77,11 +83,6 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::default();
-        registry.register(
-            "flowgraph_build",
-            "Build information; the value is always 1",
-            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
-        );
         // The registry is built once at startup, so its construction time stands in for process start.
         let start_time = Gauge::<f64, AtomicU64>::default();
         start_time.set(
@@ -89,65 +90,69 @@ impl Metrics {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64()),
         );
-        registry.register(
+        let r = &mut registry;
+        r.register(
+            "flowgraph_build",
+            "Build information; the value is always 1",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        r.register(
             "flowgraph_process_start_time_seconds",
             "Start time of the process since the Unix epoch in seconds",
             start_time,
         );
-        let metrics = Self {
-            registry,
+        Self {
+            requests: register(
+                r,
+                "flowgraph_graphql_requests",
+                "GraphQL requests by operation name and outcome",
+                Family::default(),
+            ),
+            request_duration: register(
+                r,
+                "flowgraph_graphql_request_duration_seconds",
+                "GraphQL request duration in seconds by operation name",
+                Family::new_with_constructor(histogram),
+            ),
+            phase_duration: register(
+                r,
+                "flowgraph_phase_duration_seconds",
+                "Discovery phase duration in seconds by phase and outcome",
+                Family::new_with_constructor(histogram),
+            ),
+            agent_tasks: register(
+                r,
+                "flowgraph_agent_tasks",
+                "Agent tasks by agent and outcome",
+                Family::default(),
+            ),
+            agent_task_duration: register(
+                r,
+                "flowgraph_agent_task_duration_seconds",
+                "Agent task duration in seconds by agent",
+                Family::new_with_constructor(histogram),
+            ),
+            lease_reclaims: register(
+                r,
+                "flowgraph_lease_reclaims",
+                "Expired work leases reclaimed from unresponsive workers",
+                Counter::default(),
+            ),
+            events_published: register(
+                r,
+                "flowgraph_events_published",
+                "Events published to subscribers",
+                Counter::default(),
+            ),
+            active_subscriptions: register(
+                r,
+                "flowgraph_active_subscriptions",
+                "GraphQL subscriptions currently open",
+                Gauge::default(),
+            ),
             operations: Mutex::default(),
-            requests: Family::default(),
-            request_duration: Family::new_with_constructor(histogram),
-            phase_duration: Family::new_with_constructor(histogram),
-            agent_tasks: Family::default(),
-            agent_task_duration: Family::new_with_constructor(histogram),
-            lease_reclaims: Counter::default(),
-            events_published: Counter::default(),
-            active_subscriptions: Gauge::default(),
-        };
-        let mut registry = metrics.registry;
-        registry.register(
-            "flowgraph_graphql_requests",
-            "GraphQL requests by operation name and outcome",
-            metrics.requests.clone(),
-        );
-        registry.register(
-            "flowgraph_graphql_request_duration_seconds",
-            "GraphQL request duration in seconds by operation name",
-            metrics.request_duration.clone(),
-        );
-        registry.register(
-            "flowgraph_phase_duration_seconds",
-            "Discovery phase duration in seconds by phase and outcome",
-            metrics.phase_duration.clone(),
-        );
-        registry.register(
-            "flowgraph_agent_tasks",
-            "Agent tasks by agent and outcome",
-            metrics.agent_tasks.clone(),
-        );
-        registry.register(
-            "flowgraph_agent_task_duration_seconds",
-            "Agent task duration in seconds by agent",
-            metrics.agent_task_duration.clone(),
-        );
-        registry.register(
-            "flowgraph_lease_reclaims",
-            "Expired work leases reclaimed from unresponsive workers",
-            metrics.lease_reclaims.clone(),
-        );
-        registry.register(
-            "flowgraph_events_published",
-            "Events published to subscribers",
-            metrics.events_published.clone(),
-        );
-        registry.register(
-            "flowgraph_active_subscriptions",
-            "GraphQL subscriptions currently open",
-            metrics.active_subscriptions.clone(),
-        );
-        Self { registry, ..metrics }
+            registry,
+        }
     }
 
     /// Records one GraphQL request: `flowgraph_graphql_requests_total{operation, outcome}` and
