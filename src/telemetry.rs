@@ -79,7 +79,7 @@ pub fn init_with(provider: Option<SdkTracerProvider>) -> Telemetry {
 
 /// `service.name` is `flowgraph` unless `OTEL_SERVICE_NAME` says otherwise (the SDK's default
 /// resource reads it and `OTEL_RESOURCE_ATTRIBUTES`).
-pub fn resource() -> Resource {
+fn resource() -> Resource {
     let builder = Resource::builder();
     if std::env::var_os("OTEL_SERVICE_NAME").is_some() {
         builder.build()
