@@ -28,34 +28,13 @@ struct Server {
     url: String,
     /// The token's tenant, for the plain-axum ceiling that calls the store directly.
     scope: flowgraph::store::TenantScope,
+    /// The JWT secret, for a server process on the same database.
+    secret: String,
 }
 
 impl Server {
     async fn start(label: &'static str) -> Option<Server> {
-        let (url, cleanup) = match label {
-            "sqlite" => (
-                format!(
-                    "sqlite://{}",
-                    std::env::temp_dir()
-                        .join(format!("fg-bench-{}.db", Uuid::new_v4().simple()))
-                        .display()
-                ),
-                None,
-            ),
-            _ => {
-                let admin = std::env::var("BENCH_DATABASE_URL")
-                    .or_else(|_| std::env::var("TEST_DATABASE_URL"))
-                    .ok()?;
-                let name = format!("flowgraph_bench_{}", Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .ok()?;
-                let (server, _) = admin.rsplit_once('/')?;
-                (format!("{server}/{name}"), Some((admin.clone(), name)))
-            }
-        };
+        let (url, cleanup) = fresh_database(label).await?;
         let secret = JwtKeys::generate_secret();
         let mut settings = Settings::new(url.clone());
         settings.addr = "127.0.0.1:0".into();
@@ -90,6 +69,7 @@ impl Server {
             label,
             url,
             scope,
+            secret,
         })
     }
 
@@ -117,27 +97,55 @@ impl Server {
     }
 
     async fn drop_database(self) {
-        if let Some((admin, name)) = &self.cleanup
-            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
-        {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-        if self.label == "sqlite" {
-            let path = self.url.trim_start_matches("sqlite://").to_string();
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{path}{suffix}"));
-            }
+        drop_database(&self.url, self.cleanup.as_ref()).await;
+    }
+}
+
+/// A new SQLite file or PostgreSQL database for `label`: its URL, and (PostgreSQL) the admin
+/// URL and name to drop it with.
+async fn fresh_database(label: &str) -> Option<(String, Option<(String, String)>)> {
+    if label == "sqlite" {
+        let path = std::env::temp_dir().join(format!("fg-bench-{}.db", Uuid::new_v4().simple()));
+        return Some((format!("sqlite://{}", path.display()), None));
+    }
+    let admin = std::env::var("BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+        .ok()?;
+    let name = format!("flowgraph_bench_{}", Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    let (server, _) = admin.rsplit_once('/')?;
+    Some((format!("{server}/{name}"), Some((admin.clone(), name))))
+}
+
+async fn drop_database(url: &str, cleanup: Option<&(String, String)>) {
+    if let Some((admin, name)) = cleanup
+        && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
+    {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
     }
 }
 
 /// A memory figure of this process from /proc/self/status, in MB: `VmRSS` now, `VmHWM` its peak.
 fn memory_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status_mb("/proc/self/status", field)
+}
+
+/// A memory figure from a `/proc/<pid>/status` file, in MB.
+fn status_mb(path: &str, field: &str) -> f64 {
+    let status = std::fs::read_to_string(path).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
@@ -152,26 +160,133 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The server binary in a process of its own on the bench's database, so the pipeline's memory
+/// figures are the server's alone. Killed when dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    async fn start(url: &str, secret: &str) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_flowgraph"))
+            .arg("serve")
+            .env("DATABASE_URL", url)
+            .env("FLOWGRAPH_ADDR", format!("127.0.0.1:{port}"))
+            .env("FLOWGRAPH_JWT_SECRET", secret)
+            .env("FLOWGRAPH_MAX_BODY_BYTES", (4u64 << 30).to_string())
+            .env("FLOWGRAPH_REQUEST_TIMEOUT_SECONDS", "7200")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let server = ServerProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if http.get(format!("{}/health", server.base)).send().await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server process did not start");
+    }
+
+    /// A memory figure of the server process, in MB (`VmRSS` now, `VmHWM` its peak).
+    fn memory_mb(&self, field: &str) -> f64 {
+        status_mb(&format!("/proc/{}/status", self.child.id()), field)
+    }
+}
+
 async fn pipeline(server: &Server, rows: usize) {
+    // A database of its own: the in-process server's workers must not take the pipeline's runs.
+    let (url, cleanup) = fresh_database(server.label).await.expect("a database for the pipeline");
+    let process = ServerProcess::start(&url, &server.secret).await;
     let csv = flowgraph::fixtures::generated_cmdb(rows);
     let clock = Instant::now();
-    let id = server.create(&csv).await;
+    // The multipart upload a consultant's browser sends: the server spools it to a file.
+    let operations = json!({
+        "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"bench\", file: $file }) { id } }",
+        "variables": { "file": null }
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("cmdb.csv"),
+        );
+    let created: Value = server
+        .http
+        .post(format!("{}/graphql", process.base))
+        .bearer_auth(&server.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["data"]["createFlow"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_string();
     let created = clock.elapsed();
-    let done = server
-        .gql("mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics assets { totalCount } } }", json!({ "id": id }))
-        .await;
+    let after_upload = process.memory_mb("VmHWM");
+    // The server's resident memory, sampled while the phases run.
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<()>();
+    let pid = process.child.id();
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        loop {
+            samples.push((Instant::now(), status_mb(&format!("/proc/{pid}/status"), "VmRSS")));
+            tokio::select! {
+                _ = &mut done_rx => return samples,
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    });
+    let response: Value = server
+        .http
+        .post(format!("{}/graphql", process.base))
+        .bearer_auth(&server.token)
+        .json(&json!({ "query": "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics assets { totalCount } } }", "variables": { "id": id } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let total = clock.elapsed();
-    let flow = &done["executeFlow"];
-    assert_eq!(flow["status"], "COMPLETED", "{flow}");
+    let _ = done_tx.send(());
+    let samples = sampler.await.unwrap();
+    let flow = &response["data"]["executeFlow"];
+    assert_eq!(flow["status"], "COMPLETED", "{response}");
     let assets = flow["assets"]["totalCount"].as_f64().unwrap();
     println!("\n## pipeline: {rows} rows on {} ({} assets)", server.label, assets);
-    println!("| phase | ms | items | items/s |\n|---|---:|---:|---:|");
+    println!("| phase | ms | items | items/s | server RSS max MB |\n|---|---:|---:|---:|---:|");
     println!(
-        "| createFlow (upload) | {:.0} | {rows} | {:.0} |",
+        "| createFlow (upload) | {:.0} | {rows} | {:.0} | {after_upload:.0} |",
         created.as_secs_f64() * 1000.0,
         rows as f64 / created.as_secs_f64()
     );
     let metrics = &flow["performanceMetrics"];
+    // Phases ran one after another from the start of executeFlow: each one's window of samples.
+    let mut from = clock + created;
     for phase in [
         "data_import",
         "attribute_mapping",
@@ -181,24 +296,32 @@ async fn pipeline(server: &Server, rows: usize) {
         "tech_debt_analysis",
     ] {
         let m = &metrics[phase];
+        let until = from + Duration::from_millis(m["durationMs"].as_u64().unwrap_or(0)) + Duration::from_millis(250);
+        let peak = samples
+            .iter()
+            .filter(|(at, _)| *at >= from && *at <= until)
+            .map(|(_, mb)| *mb)
+            .fold(0.0, f64::max);
+        from = until;
         println!(
-            "| {phase} | {} | {} | {} |",
+            "| {phase} | {} | {} | {} | {peak:.0} |",
             m["durationMs"], m["items"], m["itemsPerSecond"]
         );
     }
     println!(
-        "| **end to end** | {:.0} | {assets} | **{:.0} assets/s** |",
+        "| **end to end** | {:.0} | {assets} | **{:.0} assets/s** | |",
         total.as_secs_f64() * 1000.0,
         assets / total.as_secs_f64()
     );
     println!(
-        "peak RSS of the process (server and client): {:.0} MB",
-        memory_mb("VmHWM")
+        "server peak RSS (its own process, VmHWM): {:.0} MB",
+        process.memory_mb("VmHWM")
     );
+    drop(process);
 
     if server.label == "postgres" {
         // The ceiling for the import: COPY of the same rows into an unindexed table.
-        let mut conn = sqlx::PgConnection::connect(&server.url).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
         sqlx::raw_sql("CREATE UNLOGGED TABLE bench_copy (line TEXT)")
             .execute(&mut conn)
             .await
@@ -219,6 +342,7 @@ async fn pipeline(server: &Server, rows: usize) {
             import_rate / copy_rate
         );
     }
+    drop_database(&url, cleanup.as_ref()).await;
 }
 
 async fn latency(server: &Server) {

@@ -131,7 +131,13 @@ struct TokenArgs {
 }
 
 /// Variables read outside clap (secrets are not flags: they would show in `ps`).
-const OTHER_VARIABLES: &[&str] = &["FLOWGRAPH_JWT_SECRET", "RUST_LOG", "FLOWGRAPH_LOG_FORMAT"];
+const OTHER_VARIABLES: &[&str] = &[
+    "FLOWGRAPH_JWT_SECRET",
+    "RUST_LOG",
+    "FLOWGRAPH_LOG_FORMAT",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+];
 
 /// Every environment variable the server reads: the deployment files may set only these.
 pub fn environment_variables() -> Vec<String> {
@@ -161,13 +167,13 @@ pub async fn run() -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => {
-            crate::telemetry::init();
+            let _telemetry = crate::telemetry::init();
             crate::store::connect(&args.database_url).await?;
             println!("migrations applied to {}", redact(&args.database_url));
             Ok(())
         }
         Some(Command::MigrateLegacy(args)) => {
-            crate::telemetry::init();
+            let _telemetry = crate::telemetry::init();
             let report = crate::legacy::migrate(&crate::legacy::MigrateOptions {
                 source_url: args.from,
                 target_url: args.database.database_url,
@@ -209,7 +215,7 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    crate::telemetry::init();
+    let _telemetry = crate::telemetry::init();
     let settings = Settings {
         addr: args.addr,
         database_url: args.database.database_url,

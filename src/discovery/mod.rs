@@ -116,10 +116,17 @@ impl PhaseInput<'_> {
         &mut self,
         work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
     ) -> Result<T, PhaseFailure> {
-        let (flow_id, phase, attempt) = (self.flow.id, self.run.phase, self.run.attempt);
+        let (flow, phase, attempt) = (
+            (self.flow.id, self.run.client_account_id),
+            self.run.phase,
+            self.run.attempt,
+        );
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+        // The blocking thread does not inherit the phase's span; agent task spans belong under it.
+        let span = tracing::Span::current();
         let mut blocking = tokio::task::spawn_blocking(move || {
-            let mut log = TaskLog::reporting(flow_id, phase, attempt, sender);
+            let _span = span.entered();
+            let mut log = TaskLog::reporting(flow, phase, attempt, sender);
             let result = work(&mut log);
             (result, log.into_tasks())
         });
@@ -145,9 +152,12 @@ impl PhaseInput<'_> {
         &mut self,
         work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
     ) -> Result<T, PhaseFailure> {
-        let (flow_id, phase, attempt) = (self.flow.id, self.run.phase, self.run.attempt);
+        let flow = (self.flow.id, self.run.client_account_id);
+        let (phase, attempt) = (self.run.phase, self.run.attempt);
+        let span = tracing::Span::current();
         let (result, tasks) = tokio::task::spawn_blocking(move || {
-            let mut log = TaskLog::quiet(flow_id, phase, attempt);
+            let _span = span.entered();
+            let mut log = TaskLog::quiet(flow, phase, attempt);
             let result = work(&mut log);
             (result, log.into_tasks())
         })

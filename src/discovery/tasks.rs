@@ -15,6 +15,7 @@ use crate::store::{AgentTaskRecord, EventPayload};
 
 pub struct TaskLog {
     flow_id: Uuid,
+    client_account_id: Uuid,
     tasks: Vec<AgentTaskRecord>,
     /// Live events (agent started / finished, phase progress) for the phase's event log.
     events: UnboundedSender<EventPayload>,
@@ -26,10 +27,16 @@ pub struct TaskLog {
 
 impl TaskLog {
     /// A log that reports each agent's start and finish, and the phase's progress, as it goes.
-    pub fn reporting(flow_id: Uuid, phase: PhaseName, attempt: i32, events: UnboundedSender<EventPayload>) -> Self {
+    pub fn reporting(
+        (flow_id, client_account_id): (Uuid, Uuid),
+        phase: PhaseName,
+        attempt: i32,
+        events: UnboundedSender<EventPayload>,
+    ) -> Self {
         let expected = REGISTRY.iter().filter(|a| a.phases.contains(&phase)).count().max(1);
         TaskLog {
             flow_id,
+            client_account_id,
             tasks: Vec::new(),
             events,
             phase,
@@ -40,10 +47,11 @@ impl TaskLog {
 
     /// A log for one batch of a phase that streams: its agents report no live events of their
     /// own (the phase reports its progress per batch instead).
-    pub fn quiet(flow_id: Uuid, phase: PhaseName, attempt: i32) -> Self {
+    pub fn quiet((flow_id, client_account_id): (Uuid, Uuid), phase: PhaseName, attempt: i32) -> Self {
         let (events, _) = tokio::sync::mpsc::unbounded_channel();
         TaskLog {
             flow_id,
+            client_account_id,
             tasks: Vec::new(),
             events,
             phase,
@@ -70,6 +78,15 @@ impl TaskLog {
         finish: impl FnOnce() -> Result<AgentOutput<T>, AgentError>,
     ) -> Result<AgentOutput<T>, PhaseFailure> {
         let phase = self.phase;
+        let _span = tracing::info_span!(
+            "agent_task",
+            otel.name = %format_args!("agent {}", A::NAME),
+            agent = A::NAME,
+            flow_id = %self.flow_id,
+            client_account_id = %self.client_account_id,
+            phase = %phase,
+        )
+        .entered();
         self.emit(EventPayload::Agent {
             agent: A::NAME.into(),
             phase,

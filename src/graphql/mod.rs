@@ -10,6 +10,7 @@ mod types;
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Context, ID, Schema};
 use uuid::Uuid;
 
@@ -39,12 +40,9 @@ pub fn build_schema(orchestrator: Arc<MasterFlowOrchestrator>, limits: &Limits) 
 }
 
 /// Refuses a document with more root fields or aliases than allowed: async-graphql limits depth
-/// and complexity, not breadth. A document that does not parse is left to the executor's error.
-pub fn check_breadth(query: &str, limits: &Limits) -> Result<(), String> {
+/// and complexity, not breadth.
+pub fn check_breadth(document: &ExecutableDocument, limits: &Limits) -> Result<(), String> {
     use async_graphql::parser::types::{Selection, SelectionSet};
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return Ok(());
-    };
     fn aliases(set: &SelectionSet) -> usize {
         set.items
             .iter()

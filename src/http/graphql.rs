@@ -1,40 +1,113 @@
 //! POST /graphql: JSON or multipart (the GraphQL multipart request spec), size-limited, with the
 //! caller's authentication attached to the request.
 
-use async_graphql::http::{MultipartOptions, receive_batch_body};
-use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_axum::GraphQLResponse;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use async_graphql::http::{MultipartOptions, receive_batch_body};
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType, Selection};
+use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
+use tracing::{Instrument, Span};
+use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
 use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
+use crate::metrics::{ANONYMOUS_OPERATION, sanitize_operation};
 
-/// The operation's name (given, or written after `query`/`mutation`), else the first root field
-/// of an anonymous operation: the `operation` label of the request metrics.
-fn operation_name(request: &async_graphql::Request) -> String {
-    if let Some(name) = &request.operation_name {
-        return name.clone();
-    }
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
+/// The operation a request runs (the one it names, else the first written), read from the
+/// document `check_breadth` parsed anyway: its type, and its name, else its first root field. The
+/// name is the `operation` label of the request metrics; both name its span.
+fn operation(
+    request: &async_graphql::Request,
+    document: Option<&ExecutableDocument>,
+) -> (Option<OperationType>, String) {
+    let chosen = document.and_then(|d| match &request.operation_name {
+        Some(wanted) => d
+            .operations
+            .iter()
+            .find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
+        None => d.operations.iter().min_by_key(|(_, operation)| operation.pos),
+    });
+    let root_field = |operation: &OperationDefinition| {
+        operation
+            .selection_set
+            .node
+            .items
+            .iter()
+            .find_map(|item| match &item.node {
+                Selection::Field(field) => Some(field.node.name.node.to_string()),
+                _ => None,
+            })
     };
-    let (head, body) = request.query.split_once('{').unwrap_or((&request.query, ""));
-    let head = words(head.split('(').next().unwrap_or_default());
-    match head.as_slice() {
-        [kind, name, ..] if ["query", "mutation", "subscription"].contains(&kind.as_str()) => name.clone(),
-        _ => words(body).into_iter().next().unwrap_or_else(|| "anonymous".into()),
+    let name = request.operation_name.clone().or_else(|| match chosen? {
+        (Some(name), _) => Some(name.to_string()),
+        (None, operation) => root_field(&operation.node),
+    });
+    (
+        chosen.map(|(_, operation)| operation.node.ty),
+        name.unwrap_or_else(|| ANONYMOUS_OPERATION.into()),
+    )
+}
+
+/// One span per operation, carrying the tenant and, when the operation names one in its
+/// `flowId` (or `id`) variable, the flow, linked to the flow's trace (see
+/// [`crate::telemetry::join_flow_trace`]).
+/// Named as OpenTelemetry's GraphQL conventions say: `{type} {name}` (`mutation createFlow`).
+fn operation_span(
+    request: &async_graphql::Request,
+    kind: Option<OperationType>,
+    name: &str,
+    tenant: Option<Uuid>,
+) -> Span {
+    let kind = kind.map_or_else(|| "graphql".to_string(), |kind| kind.to_string());
+    let span = tracing::info_span!(
+        "graphql_operation",
+        otel.name = %format_args!("{kind} {name}"),
+        graphql.operation.name = %name,
+        graphql.operation.type = %kind,
+        client_account_id = tracing::field::Empty,
+        flow_id = tracing::field::Empty,
+        graphql.outcome = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    if let Some(tenant) = tenant {
+        span.record("client_account_id", tracing::field::display(tenant));
+    }
+    let variable = ["flowId", "id"]
+        .into_iter()
+        .find_map(|name| request.variables.get(name));
+    if let Some(async_graphql::Value::String(id)) = variable
+        && let Ok(flow) = id.parse()
+    {
+        record_flow(&span, flow);
+    }
+    span
+}
+
+fn record_flow(span: &Span, flow: Uuid) {
+    span.record("flow_id", tracing::field::display(flow));
+    crate::telemetry::link_flow_trace(span, flow);
+}
+
+/// The id `createFlow` answered with: the flow a trace search should find this request under.
+fn created_flow(response: &async_graphql::Response) -> Option<Uuid> {
+    let async_graphql::Value::Object(data) = &response.data else {
+        return None;
+    };
+    let async_graphql::Value::Object(flow) = data.get("createFlow")? else {
+        return None;
+    };
+    match flow.get("id")? {
+        async_graphql::Value::String(id) => id.parse().ok(),
+        _ => None,
     }
 }
 
@@ -88,15 +161,26 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if requests.len() > state.limits.max_root_fields {
         return refuse(StatusCode::BAD_REQUEST, "too many operations in one batch");
     }
-    if let Some(why) = requests
-        .iter()
-        .find_map(|r| check_breadth(&r.query, &state.limits).err())
-    {
-        return refuse(StatusCode::BAD_REQUEST, &why);
-    }
-    let operations: Vec<String> = requests.iter().map(|r| operation_name(r)).collect();
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let authentication = state.keys.authenticate(authorization);
+    let tenant = match &authentication {
+        Authentication::Authenticated(ctx) => Some(ctx.client_account_id),
+        _ => None,
+    };
+    let mut operations = Vec::with_capacity(requests.len());
+    let mut spans = Vec::with_capacity(requests.len());
+    for request in &requests {
+        // A document that does not parse is left to the executor's error.
+        let document = async_graphql::parser::parse_query(&request.query).ok();
+        if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
+            return refuse(StatusCode::BAD_REQUEST, &why);
+        }
+        let (kind, name) = operation(request, document.as_ref());
+        // Client-supplied: bounded once, for the metric label and the span name alike.
+        let name = sanitize_operation(&name).into_owned();
+        spans.push(operation_span(request, kind, &name, tenant));
+        operations.push(name);
+    }
     let batch = match &authentication {
         // Loaders are per request and per caller: nothing is cached across users or tenants.
         Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone())),
@@ -104,14 +188,29 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     };
     let batch = batch.data(authentication);
     let clock = std::time::Instant::now();
-    let mut response = state.schema.execute_batch(batch).await;
+    // What `execute_batch` does, with each operation in its own span.
+    let mut response = match batch {
+        BatchRequest::Single(one) => {
+            BatchResponse::Single(state.schema.execute(one).instrument(spans[0].clone()).await)
+        }
+        BatchRequest::Batch(all) => {
+            let mut responses = Vec::with_capacity(all.len());
+            for (request, span) in all.into_iter().zip(&spans) {
+                responses.push(state.schema.execute(request).instrument(span.clone()).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     let seconds = clock.elapsed().as_secs_f64();
     let responses: Vec<&mut async_graphql::Response> = match &mut response {
         BatchResponse::Single(single) => vec![single],
         BatchResponse::Batch(all) => all.iter_mut().collect(),
     };
-    for (response, operation) in responses.into_iter().zip(&operations) {
+    for ((response, operation), span) in responses.into_iter().zip(&operations).zip(&spans) {
         tag_uncoded_errors(response);
+        if let Some(created) = created_flow(response) {
+            record_flow(span, created);
+        }
         let outcome = response
             .errors
             .first()
@@ -122,6 +221,55 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
             Some(_) => "error".to_string(),
         };
         state.metrics.observe_request(operation, &outcome, seconds);
+        // The same outcome on the span; a failed operation shows as an error in trace views.
+        span.record("graphql.outcome", outcome.as_str());
+        if outcome != "ok" {
+            span.record("otel.status_code", "ERROR");
+        }
     }
     GraphQLResponse::from(response).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(query: &str, name: Option<&str>) -> String {
+        let mut request = async_graphql::Request::new(query);
+        request.operation_name = name.map(str::to_string);
+        let document = async_graphql::parser::parse_query(query).ok();
+        match operation(&request, document.as_ref()) {
+            (Some(kind), name) => format!("{kind} {name}"),
+            (None, name) => name,
+        }
+    }
+
+    #[test]
+    fn operations_come_from_the_parsed_document() {
+        let two = "query A { flows { totalCount } } mutation B { deleteFlow(flowId: 1) }";
+        assert_eq!(label(two, Some("B")), "mutation B");
+        assert_eq!(label(two, None), "query A");
+        assert_eq!(
+            label("mutation Run($id: ID!) { executeFlow(flowId: $id) { status } }", None),
+            "mutation Run"
+        );
+        assert_eq!(
+            label("# Flow\nquery Listing { flows { totalCount } }", None),
+            "query Listing"
+        );
+        assert_eq!(
+            label("fragment F on Flow { id } query Q { flow(id: 1) { ...F } }", None),
+            "query Q"
+        );
+        assert_eq!(
+            label("{ mine: flows { totalCount } agents { name } }", None),
+            "query flows"
+        );
+        assert_eq!(
+            label("subscription { flowUpdates { flowId } }", None),
+            "subscription flowUpdates"
+        );
+        assert_eq!(label("query { flows( {", None), ANONYMOUS_OPERATION);
+        assert_eq!(label("query { flows( {", Some("Mine")), "Mine");
+    }
 }

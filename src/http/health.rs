@@ -32,26 +32,13 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
 
 /// Prometheus text: request, phase and agent figures, and gauges sampled now.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut gauges = vec![(
-        "flowgraph_workers",
-        "Phase workers in this process.",
-        vec![(vec![], state.workers as f64)],
-    )];
-    match state.store.queue_depth().await {
-        Ok((queued, running)) => gauges.push((
-            "flowgraph_queue_depth",
-            "Phase runs by status, across every replica.",
-            vec![
-                (vec![("status", "queued".to_string())], queued as f64),
-                (vec![("status", "running".to_string())], running as f64),
-            ],
-        )),
-        Err(err) => tracing::warn!(error = %err, "queue depth unavailable for /metrics"),
-    }
-    let body = state.metrics.render(&gauges);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    let queue_depth = match state.store.queue_depth().await {
+        Ok(depth) => Some(depth),
+        Err(err) => {
+            tracing::warn!(error = %err, "queue depth unavailable for /metrics");
+            None
+        }
+    };
+    let body = state.metrics.render(state.workers, queue_depth);
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
 }

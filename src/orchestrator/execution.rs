@@ -262,6 +262,12 @@ impl MasterFlowOrchestrator {
         };
         self.metrics
             .observe_phase(run.phase.as_str(), run.status.as_str(), took.as_secs_f64());
+        // The worker's `phase_run` span shows how the run ended; a failed one as an error.
+        let span = tracing::Span::current();
+        span.record("outcome", run.status.as_str());
+        if run.status == PhaseStatus::Failed {
+            span.record("otel.status_code", "ERROR");
+        }
         for task in &report.tasks {
             self.metrics
                 .observe_agent_task(&task.agent, &task.outcome, task.duration_ms / 1000.0);

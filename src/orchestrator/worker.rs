@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::MasterFlowOrchestrator;
@@ -129,8 +130,26 @@ impl Worker {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(flow = %run.flow_id, phase = %run.phase, run = %run.id, attempt = run.attempt))]
+    /// Runs one claimed run inside a `phase_run` span. Its parent is the flow's trace (see
+    /// [`crate::telemetry::join_flow_trace`]), so every phase of a flow, on any replica, lands in one trace.
     async fn work(&self, run: crate::store::PhaseRunRecord) {
+        let span = tracing::info_span!(
+            "phase_run",
+            otel.name = %format_args!("phase {}", run.phase),
+            flow_id = %run.flow_id,
+            client_account_id = %run.client_account_id,
+            phase = %run.phase,
+            run = %run.id,
+            attempt = run.attempt,
+            // Recorded by `record_outcome` (execution.rs) when the run ends.
+            outcome = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
+        crate::telemetry::join_flow_trace(&span, run.flow_id);
+        self.work_in_span(run).instrument(span).await
+    }
+
+    async fn work_in_span(&self, run: crate::store::PhaseRunRecord) {
         let key = (run.id, self.owner.clone());
         if let Ok(mut set) = self.in_flight.lock() {
             set.insert(key.clone());
