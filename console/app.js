@@ -967,20 +967,29 @@
     var r = e.reason;
     toast(r && r.message ? r.message : 'A request failed.', 'error');
   });
-  window.addEventListener('hashchange', render);
-
-  var fromHash = takeTokenFromHash();
-  var stored = null;
-  try { stored = localStorage.getItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
-  var candidate = fromHash || stored;
-  if (candidate) {
+  // A token in the fragment, or else the stored one. Also on hashchange: opening a new
+  // console#token=… link in a tab that shows the console is a same-document navigation.
+  function adoptToken(candidate) {
+    if (!candidate) return;
+    if (S.ws) { S.ws.dispose(); S.ws = null; }
+    S.token = null; S.claims = null;
     try {
       acceptToken(candidate);
+      S.signInMessage = null;
     } catch (err) {
       S.signInMessage = err.message;
       try { localStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
     }
   }
+  window.addEventListener('hashchange', function () {
+    var token = takeTokenFromHash();
+    if (token) adoptToken(token);
+    render();
+  });
+
+  var stored = null;
+  try { stored = localStorage.getItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
+  adoptToken(takeTokenFromHash() || stored);
   if (!location.hash || location.hash === '#') history.replaceState(null, '', '#/flows');
   render();
 })();

@@ -1,0 +1,280 @@
+//! The real server driven in headless Chromium: the GraphiQL playground and the console.
+//! SQLite only: the pages see the same API on both databases, which `tests/api` covers.
+//! Each test skips, saying so, when no Chromium binary is installed (`.ci/run` installs one).
+//! Screenshots land in `target/screenshots/`.
+
+mod cdp;
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use std::path::PathBuf;
+
+use cdp::Browser;
+use flowgraph::auth::{Claims, JwtKeys};
+use flowgraph::domain::Role;
+use helpers::{Backend, SAMPLE_CSV, Tenant, spawn_app};
+use serde_json::json;
+
+/// A file with `contents` under a fresh temporary folder, for an `<input type=file>`.
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowgraph-upload-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// GraphiQL 3's editors are CodeMirror 5 instances; the page script reads and writes them.
+const QUERY_EDITOR: &str = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror";
+const RESULT: &str = "(document.querySelector('.graphiql-response .CodeMirror') || {CodeMirror: {getValue: () => ''}}).CodeMirror.getValue()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playground_runs_a_query_and_receives_a_subscription_event() {
+    let Some(mut browser) = Browser::launch().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let token = app.token(Tenant::new(), Role::Analyst);
+    let flow = app.sample_flow(&token).await;
+
+    browser.goto(&app.url(&format!("/playground#token={token}"))).await;
+    browser.wait_for("the GraphiQL editor", QUERY_EDITOR, 30).await;
+    // The token left the address bar and sits in the Headers tab.
+    assert_eq!(browser.eval("location.hash").await, json!(""));
+
+    browser
+        .eval(&format!(
+            "{QUERY_EDITOR}.setValue('query {{ flows(first: 5) {{ totalCount nodes {{ id name status }} }} }}')"
+        ))
+        .await;
+    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
+    let result = browser
+        .wait_for("the query's result", &format!("{RESULT}.includes('totalCount') && {RESULT}"), 30)
+        .await;
+    let result: serde_json::Value = serde_json::from_str(result.as_str().unwrap()).unwrap();
+    assert_eq!(result["data"]["flows"]["totalCount"], json!(1), "{result:#}");
+    assert_eq!(result["data"]["flows"]["nodes"][0]["id"], json!(flow));
+
+    // A subscription from the page; the test makes the event over HTTP. The page subscribes
+    // asynchronously, so the phase is run again (it is idempotent) until an event shows.
+    browser
+        .eval(&format!(
+            "{QUERY_EDITOR}.setValue('subscription {{ phaseUpdates(flowId: \"{flow}\") {{ phase status sequence }} }}')"
+        ))
+        .await;
+    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
+    let mut event = None;
+    for _ in 0..20 {
+        app.data(
+            &token,
+            "mutation($id: ID!) { executePhase(flowId: $id, phase: DATA_IMPORT, wait: true) { status } }",
+            json!({ "id": flow }),
+        )
+        .await;
+        let shown = browser.eval(RESULT).await;
+        if shown.as_str().is_some_and(|s| s.contains("phaseUpdates")) {
+            event = Some(shown);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let event = event.expect("a phaseUpdates event shows in the result pane");
+    let event: serde_json::Value = serde_json::from_str(event.as_str().unwrap()).unwrap();
+    assert_eq!(event["data"]["phaseUpdates"]["phase"], json!("DATA_IMPORT"), "{event:#}");
+    browser.screenshot("playground.png").await;
+}
+
+/// Counts rows matching `selector` in the page.
+fn count(selector: &str) -> String {
+    format!("document.querySelectorAll({}).length", json!(selector))
+}
+
+fn text(selector: &str) -> String {
+    format!("(document.querySelector({}) || {{}}).textContent", json!(selector))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
+    let Some(mut browser) = Browser::launch().await else { return };
+    let mut app = spawn_app(Backend::Sqlite).await.unwrap();
+    let tenant = Tenant::new();
+    let token = app.token(tenant, Role::Analyst);
+
+    browser.goto(&app.url(&format!("/console#token={token}"))).await;
+    browser
+        .wait_for("the role to show", &format!("{} === 'analyst'", text("#role")), 30)
+        .await;
+    assert_eq!(browser.eval("location.hash").await, json!("#/flows"), "the token left the address bar");
+    // A marker that a reload would wipe: everything below happens in this one page.
+    browser.eval("window.__sameDocument = true").await;
+
+    // A file that is neither CSV nor JSON gets a message, not an upload.
+    let picture = temp_file("estate.png", b"\x89PNG\r\n\x1a\nnot a spreadsheet");
+    browser.set_file("#upload-file", &picture).await;
+    browser
+        .wait_for(
+            "the not-a-CSV message",
+            &format!("{}.includes('is not a CSV or JSON file')", text("#upload-message")),
+            10,
+        )
+        .await;
+
+    // Upload the sample CSV; the page creates the flow (multipart) and starts it.
+    let csv = temp_file("cmdb_sample.csv", SAMPLE_CSV.as_bytes());
+    browser.set_file("#upload-file", &csv).await;
+    browser.eval("document.querySelector('#upload-start').click()").await;
+    browser
+        .wait_for("the approval gate", "document.querySelector('#approve')", 60)
+        .await;
+    let flow_id = browser.eval("location.hash.split('/')[2]").await;
+    let flow_id = flow_id.as_str().unwrap().to_string();
+    // The import's report and the mappings with their confidence and reasoning.
+    assert_eq!(browser.eval(&text("#import-rows")).await, json!("31"));
+    assert!(browser.eval(&count("#mapping-review tbody tr")).await.as_u64().unwrap() >= 10);
+    let reasoning = browser.eval(&text("#mapping-review tbody tr td:last-child")).await;
+    assert!(reasoning.as_str().is_some_and(|r| r.len() > 10), "reasoning shown: {reasoning}");
+    let pending = browser.eval(&count("#timeline li[data-status='PENDING']")).await;
+    assert_eq!(pending, json!(4), "four phases wait behind the gate");
+    browser.screenshot("console-approval.png").await;
+
+    // Approve; every phase completes without a reload, driven by phaseUpdates.
+    browser.eval("document.querySelector('#approve').click()").await;
+    browser
+        .wait_for(
+            "every phase to complete",
+            &format!("{} === 6", count("#timeline li[data-status='COMPLETED']")),
+            90,
+        )
+        .await;
+    browser
+        .wait_for("the asset count", &format!("{} === '30'", text("#flow-assets")), 30)
+        .await;
+    browser
+        .wait_for("the completed status", "document.querySelector('#flow-status [data-status=COMPLETED]')", 30)
+        .await;
+    assert_eq!(browser.eval("window.__sameDocument").await, json!(true), "no reload");
+    // The server agrees with what the page shows.
+    let flow = app
+        .data(&token, "query($id: ID!) { flow(id: $id) { status } }", json!({ "id": flow_id }))
+        .await;
+    assert_eq!(flow["flow"]["status"], json!("COMPLETED"));
+    browser.screenshot("console-flow.png").await;
+
+    // Inventory: 30 assets, paged by 25, searchable.
+    browser.eval(&format!("location.hash = '#/inventory/{flow_id}'")).await;
+    browser
+        .wait_for("the inventory", &format!("{} === '30'", text("#asset-count")), 30)
+        .await;
+    assert_eq!(browser.eval(&count("#assets tbody tr")).await, json!(25));
+    browser.screenshot("console-inventory.png").await;
+    browser
+        .eval("const s = document.querySelector('#asset-search'); s.value = 'db'; s.dispatchEvent(new Event('input'))")
+        .await;
+    let matches = browser.eval(&count("#assets tbody tr")).await.as_u64().unwrap();
+    assert!((1..25).contains(&matches), "search narrows the table: {matches} rows");
+
+    // Dependencies: every asset and the sample's 30 edges drawn.
+    browser.eval(&format!("location.hash = '#/dependencies/{flow_id}'")).await;
+    let drawn = browser
+        .wait_for(
+            "the dependency picture",
+            "window.__cy && !window.__cy.destroyed() && [window.__cy.nodes().length, window.__cy.edges().length]",
+            30,
+        )
+        .await;
+    assert_eq!(drawn, json!([30, 30]));
+    browser.screenshot("console-dependencies.png").await;
+
+    // Agents: seventeen, live from agentHealth.
+    browser.eval("location.hash = '#/agents'").await;
+    browser
+        .wait_for("seventeen agents", &format!("{} === 17", count("#agents [data-agent]")), 30)
+        .await;
+    browser.screenshot("console-agents.png").await;
+
+    // The server goes away: the page says so and keeps trying; a server on the same address
+    // (same database) brings the live view back without a reload.
+    let addr = app.base.trim_start_matches("http://").to_string();
+    drop(app.stop.take());
+    browser
+        .wait_for("the reconnecting banner", "!document.querySelector('#conn-banner').hidden", 30)
+        .await;
+    browser.screenshot("console-reconnecting.png").await;
+    browser.eval("document.querySelector('#agents').textContent = ''").await;
+    let _back = app.replica(|settings| settings.addr = addr).await;
+    browser
+        .wait_for(
+            "the reconnected agents",
+            &format!("document.querySelector('#conn-banner').hidden && {} === 17", count("#agents [data-agent]")),
+            60,
+        )
+        .await;
+    assert_eq!(browser.eval("window.__sameDocument").await, json!(true), "no reload");
+
+    // A token the server refuses (a bad signature) sends the page back to sign-in with why.
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    browser.goto(&app.url(&format!("/console#token={forged}"))).await;
+    browser
+        .wait_for(
+            "the refused-token message",
+            &format!("{}.includes('refused your token')", text("#signin-message")),
+            30,
+        )
+        .await;
+
+    // An expired token is turned away before any request.
+    let keys = JwtKeys::new(app.settings.jwt_secret.as_ref().unwrap().expose().as_bytes());
+    let expired = keys
+        .issue(&Claims {
+            sub: uuid::Uuid::new_v4(),
+            client_account_id: tenant.client_account_id,
+            engagement_id: Some(tenant.engagement_id),
+            role: Role::Viewer,
+            exp: chrono::Utc::now().timestamp() - 3600,
+        })
+        .unwrap();
+    browser.goto(&app.url(&format!("/console#token={expired}"))).await;
+    browser
+        .wait_for(
+            "the expired-token message",
+            &format!("{}.includes('expired')", text("#signin-message")),
+            30,
+        )
+        .await;
+    browser.screenshot("console-signin.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
+    let Some(mut browser) = Browser::launch().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let tenant = Tenant::new();
+    let analyst = app.token(tenant, Role::Analyst);
+    let flow = app
+        .create_flow(
+            &analyst,
+            json!({ "flowType": "DISCOVERY", "name": "gated", "csv": SAMPLE_CSV,
+                    "configuration": { "requireMappingApproval": true } }),
+        )
+        .await;
+    let id = flow["id"].as_str().unwrap();
+    app.data(
+        &analyst,
+        "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    let viewer = app.token(tenant, Role::Viewer);
+    browser.goto(&app.url(&format!("/console#token={viewer}"))).await;
+    browser
+        .wait_for("the flow list", &format!("{} === 1", count("tr[data-flow]")), 30)
+        .await;
+    assert_eq!(browser.eval(&text("#role")).await, json!("viewer"));
+    assert_eq!(browser.eval(&count("#upload-file")).await, json!(0), "no upload for a viewer");
+    browser.eval(&format!("location.hash = '#/flows/{id}'")).await;
+    browser
+        .wait_for("the mapping review", "document.querySelector('#mapping-review')", 30)
+        .await;
+    assert_eq!(browser.eval(&count("#approve")).await, json!(0), "no approve button");
+    assert_eq!(browser.eval(&count("#flow-actions button")).await, json!(0), "no lifecycle buttons");
+}
