@@ -241,6 +241,8 @@
         onData(msg.data);
       },
       error: function (err) {
+        // A refused token is reported by the sign-in page (see `closed` above).
+        if (!S.token || (err && [1002, 4401, 4403].indexOf(err.code) >= 0)) return;
         var m = Array.isArray(err) ? err[0] && err[0].message : err && (err.reason || err.message);
         if (m) toast('Live updates: ' + m, 'error');
       },
@@ -604,10 +606,13 @@
       var f = flow;
       var done = f.phases.filter(function (p) { return p.status === 'COMPLETED'; }).length;
       var isDiscovery = f.flowType === 'DISCOVERY';
+      var heading = $('.topbar h1');
+      heading.id = 'flow-name';
+      heading.textContent = f.name;
       clear(body);
       append(body, [
         h('div', { class: 'flowhead' },
-          h('div', null, h('h1', { id: 'flow-name' }, f.name),
+          h('div', null,
             h('div', { class: 'meta' }, title(f.flowType) + ' flow · ', h('span', { class: 'mono' }, f.flowId),
               ' · created ' + ago(f.createdAt),
               f.masterFlow ? [' · from ', h('a', { href: '#/flows/' + f.masterFlow.id }, f.masterFlow.name)] : null)),
@@ -773,7 +778,7 @@
           h('td', null, [a.operatingSystem, a.osVersion && (a.operatingSystem || '').indexOf(a.osVersion) < 0 ? a.osVersion : null].filter(Boolean).join(' ') || '—'),
           h('td', null, h('span', { class: 'pill ' + lc[0] }, lc[1])),
           h('td', null, a.sixRStrategy ? h('span', { class: 'pill plain' }, title(a.sixRStrategy)) : '—'),
-          h('td', null, a.techDebt.length ? h('span', { class: 'sev-' + worst }, a.techDebt.length + ' finding' + (a.techDebt.length > 1 ? 's' : '') + ' · ' + worst) : h('span', { class: 'muted' }, 'none')),
+          h('td', null, a.techDebt.length ? h('span', { class: 'nowrap sev-' + worst }, a.techDebt.length + ' finding' + (a.techDebt.length > 1 ? 's' : '') + ' · ' + worst) : h('span', { class: 'muted' }, 'none')),
           h('td', { class: 'num' }, a.riskScore === null ? '—' : String(a.riskScore))));
       });
       if (!rows.length) append(tbody, h('tr', null, h('td', { colspan: COLUMNS.length, class: 'empty' }, 'No asset matches.')));
@@ -816,7 +821,7 @@
           h('input', { type: 'search', id: 'asset-search', placeholder: 'Search name, IP, OS, application, owner…', oninput: function (e) { st.text = e.target.value; st.page = 0; draw(); } }),
           sel('asset-type', 'Any type', distinct(function (a) { return a.assetType; }), 'type'),
           sel('asset-env', 'Any environment', distinct(function (a) { return a.environment; }), 'env'),
-          h('button', { id: 'export-csv', onclick: exportCsv }, '⭳ Export CSV'))
+          h('button', { id: 'export-csv', onclick: exportCsv }, '↓ Export CSV'))
       })
     ]);
     draw();
@@ -964,8 +969,9 @@
 
   window.addEventListener('error', function (e) { toast('Something went wrong in the page: ' + e.message, 'error'); });
   window.addEventListener('unhandledrejection', function (e) {
-    var r = e.reason;
-    toast(r && r.message ? r.message : 'A request failed.', 'error');
+    // Our own failures are Errors and already shown where they happened; a websocket client
+    // rejecting with a close event is handled by the reconnect banner.
+    if (e.reason instanceof Error && !(e.reason instanceof ApiError)) toast(e.reason.message, 'error');
   });
   // A token in the fragment, or else the stored one. Also on hashchange: opening a new
   // console#token=… link in a tab that shows the console is a same-document navigation.

@@ -29,6 +29,24 @@ fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
 const QUERY_EDITOR: &str = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror";
 const RESULT: &str = "(document.querySelector('.graphiql-response .CodeMirror') || {CodeMirror: {getValue: () => ''}}).CodeMirror.getValue()";
 
+/// Clicks the run button once GraphiQL has parsed the editor's one operation, of `kind`: it
+/// parses after a debounce, and it sends whatever it parsed last (a subscription parsed as the
+/// previous query goes over HTTP; several operations turn the button into a menu).
+async fn run_in_graphiql(browser: &mut Browser, kind: &str) {
+    browser
+        .wait_for(
+            "GraphiQL to parse the operation",
+            &format!(
+                "{QUERY_EDITOR}.operations && {QUERY_EDITOR}.operations.length === 1 \
+                 && {QUERY_EDITOR}.operations[0].operation === '{kind}' \
+                 && !document.querySelector('.graphiql-execute-button[aria-haspopup]')"
+            ),
+            30,
+        )
+        .await;
+    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn playground_runs_a_query_and_receives_a_subscription_event() {
     let Some(mut browser) = Browser::launch().await else { return };
@@ -37,16 +55,13 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
     let flow = app.sample_flow(&token).await;
 
     browser.goto(&app.url(&format!("/playground#token={token}"))).await;
-    browser.wait_for("the GraphiQL editor", QUERY_EDITOR, 30).await;
+    browser.wait_for("the GraphiQL editor", &format!("!!{QUERY_EDITOR}"), 30).await;
     // The token left the address bar and sits in the Headers tab.
     assert_eq!(browser.eval("location.hash").await, json!(""));
 
-    browser
-        .eval(&format!(
-            "{QUERY_EDITOR}.setValue('query {{ flows(first: 5) {{ totalCount nodes {{ id name status }} }} }}')"
-        ))
-        .await;
-    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
+    let query = "query Flows {\n  flows(first: 5) {\n    totalCount\n    nodes { id name status }\n  }\n}\n";
+    browser.eval(&format!("{QUERY_EDITOR}.setValue({})", json!(query))).await;
+    run_in_graphiql(&mut browser, "query").await;
     let result = browser
         .wait_for("the query's result", &format!("{RESULT}.includes('totalCount') && {RESULT}"), 30)
         .await;
@@ -56,12 +71,18 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
 
     // A subscription from the page; the test makes the event over HTTP. The page subscribes
     // asynchronously, so the phase is run again (it is idempotent) until an event shows.
+    let subscription = format!(
+        "subscription Phases {{\n  phaseUpdates(flowId: \"{flow}\") {{\n    phase status progress sequence at\n  }}\n}}\n"
+    );
+    browser.eval(&format!("{QUERY_EDITOR}.setValue({})", json!(subscription))).await;
+    run_in_graphiql(&mut browser, "subscription").await;
     browser
-        .eval(&format!(
-            "{QUERY_EDITOR}.setValue('subscription {{ phaseUpdates(flowId: \"{flow}\") {{ phase status sequence }} }}')"
-        ))
+        .wait_for(
+            "the subscription to run",
+            "document.querySelector('.graphiql-execute-button').getAttribute('aria-label').startsWith('Stop')",
+            30,
+        )
         .await;
-    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
     let mut event = None;
     for _ in 0..20 {
         app.data(
@@ -77,7 +98,10 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
-    let event = event.expect("a phaseUpdates event shows in the result pane");
+    let Some(event) = event else {
+        let shot = browser.screenshot("failed-playground-subscription.png").await;
+        panic!("no phaseUpdates event in the result pane ({}): {}", shot.display(), browser.eval(RESULT).await);
+    };
     let event: serde_json::Value = serde_json::from_str(event.as_str().unwrap()).unwrap();
     assert_eq!(event["data"]["phaseUpdates"]["phase"], json!("DATA_IMPORT"), "{event:#}");
     browser.screenshot("playground.png").await;
@@ -86,6 +110,12 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
 /// Counts rows matching `selector` in the page.
 fn count(selector: &str) -> String {
     format!("document.querySelectorAll({}).length", json!(selector))
+}
+
+/// A screenshot without the passing notifications (the README shows some of these).
+async fn screenshot(browser: &mut Browser, name: &str) {
+    browser.eval("document.querySelectorAll('.toasts .msg').forEach(m => m.remove())").await;
+    browser.screenshot(name).await;
 }
 
 fn text(selector: &str) -> String {
@@ -134,7 +164,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     assert!(reasoning.as_str().is_some_and(|r| r.len() > 10), "reasoning shown: {reasoning}");
     let pending = browser.eval(&count("#timeline li[data-status='PENDING']")).await;
     assert_eq!(pending, json!(4), "four phases wait behind the gate");
-    browser.screenshot("console-approval.png").await;
+    screenshot(&mut browser, "console-approval.png").await;
 
     // Approve; every phase completes without a reload, driven by phaseUpdates.
     browser.eval("document.querySelector('#approve').click()").await;
@@ -157,7 +187,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .data(&token, "query($id: ID!) { flow(id: $id) { status } }", json!({ "id": flow_id }))
         .await;
     assert_eq!(flow["flow"]["status"], json!("COMPLETED"));
-    browser.screenshot("console-flow.png").await;
+    screenshot(&mut browser, "console-flow.png").await;
 
     // Inventory: 30 assets, paged by 25, searchable.
     browser.eval(&format!("location.hash = '#/inventory/{flow_id}'")).await;
@@ -165,7 +195,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .wait_for("the inventory", &format!("{} === '30'", text("#asset-count")), 30)
         .await;
     assert_eq!(browser.eval(&count("#assets tbody tr")).await, json!(25));
-    browser.screenshot("console-inventory.png").await;
+    screenshot(&mut browser, "console-inventory.png").await;
     browser
         .eval("const s = document.querySelector('#asset-search'); s.value = 'db'; s.dispatchEvent(new Event('input'))")
         .await;
@@ -182,14 +212,14 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         )
         .await;
     assert_eq!(drawn, json!([30, 30]));
-    browser.screenshot("console-dependencies.png").await;
+    screenshot(&mut browser, "console-dependencies.png").await;
 
     // Agents: seventeen, live from agentHealth.
     browser.eval("location.hash = '#/agents'").await;
     browser
         .wait_for("seventeen agents", &format!("{} === 17", count("#agents [data-agent]")), 30)
         .await;
-    browser.screenshot("console-agents.png").await;
+    screenshot(&mut browser, "console-agents.png").await;
 
     // The server goes away: the page says so and keeps trying; a server on the same address
     // (same database) brings the live view back without a reload.
@@ -198,7 +228,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     browser
         .wait_for("the reconnecting banner", "!document.querySelector('#conn-banner').hidden", 30)
         .await;
-    browser.screenshot("console-reconnecting.png").await;
+    screenshot(&mut browser, "console-reconnecting.png").await;
     browser.eval("document.querySelector('#agents').textContent = ''").await;
     let _back = app.replica(|settings| settings.addr = addr).await;
     browser
@@ -240,7 +270,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
             30,
         )
         .await;
-    browser.screenshot("console-signin.png").await;
+    screenshot(&mut browser, "console-signin.png").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
