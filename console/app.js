@@ -495,7 +495,7 @@
   function camel(phase) { return phase.toLowerCase().replace(/_([a-z])/g, function (_, c) { return c.toUpperCase(); }); }
 
   function viewFlow(root, id) {
-    var flow = null, lastSeq = null, refetch = null;
+    var flow = null, lastSeq = null, refetch = null, frame = null;
     var body = h('div', { style: 'display:contents' }, h('div', { class: 'empty' }, 'Loading flow…'));
     append(root, shell('flows', [h('a', { href: '#/flows' }, 'Flows'), 'Flow'], body));
 
@@ -639,8 +639,11 @@
       ]);
     }
 
+    var reads = 0;
     function load() {
+      var n = ++reads;
       return gql(FLOW_Q, { id: id }).then(function (d) {
+        if (n !== reads) return; // a newer read is on its way
         if (!d.flow) { clear(body); append(body, errorBox('This flow does not exist, was deleted, or belongs to another tenant.')); return; }
         flow = d.flow; draw();
       }, function (err) { clear(body); append(body, errorBox(err)); });
@@ -656,7 +659,8 @@
         flow.phases.forEach(function (p) {
           if (p.name === ev.phase) { p.status = ev.status; p.progress = ev.progress; p.attempt = ev.attempt; }
         });
-        draw();
+        // A replay brings many events at once: draw once per frame.
+        if (!frame) frame = requestAnimationFrame(function () { frame = null; if (flow) draw(); });
       }
       if (!refetch) refetch = setTimeout(function () { refetch = null; load(); }, 400);
     }
@@ -664,13 +668,16 @@
     function live() {
       if (stop) stop();
       stop = subscribe('subscription($id: ID!, $after: Int) { phaseUpdates(flowId: $id, afterSequence: $after) {' +
-        ' phase status progress attempt message sequence } }', { id: id, after: lastSeq }, onEvent, function () { load(); });
+        ' phase status progress attempt message sequence } }',
+        // From the flow's first event: the API has no cursor to start from "now" without
+        // losing what happens between the first read and the subscription starting.
+        { id: id, after: lastSeq === null ? 0 : lastSeq }, onEvent, function () { load(); });
     }
     live();
     load();
     // After a lost connection: resume the phase events after the last one seen, and re-read.
     onReconnect(function () { live(); load(); });
-    S.cleanup.push(function () { clearTimeout(refetch); });
+    S.cleanup.push(function () { clearTimeout(refetch); cancelAnimationFrame(frame); });
   }
 
   // --- assets (inventory and dependencies share the loading) ---------------
