@@ -233,9 +233,15 @@
     return S.ws;
   }
 
-  // Subscribes until the view is left; `onData` gets `data`. Returns the unsubscribe function.
+  // Subscribes until the view is left; `onData` gets `data`. A stream the server ends (at its
+  // shutdown, say) goes to `onDone`, or is started again. Returns the unsubscribe function.
   function subscribe(query, variables, onData, onDone) {
-    var stop = ws().subscribe({ query: query, variables: variables || {} }, {
+    var left = false, stop = null;
+    function start() {
+      if (left) return;
+      stop = ws().subscribe({ query: query, variables: variables || {} }, sink);
+    }
+    var sink = {
       next: function (msg) {
         if (msg.errors && msg.errors.length) { toast(msg.errors[0].message, 'error'); return; }
         onData(msg.data);
@@ -246,10 +252,15 @@
         var m = Array.isArray(err) ? err[0] && err[0].message : err && (err.reason || err.message);
         if (m) toast('Live updates: ' + m, 'error');
       },
-      complete: function () { if (onDone) onDone(); }
-    });
-    S.cleanup.push(stop);
-    return stop;
+      complete: function () {
+        if (left) return;
+        if (onDone) onDone(); else setTimeout(start, 1000);
+      }
+    };
+    start();
+    function leave() { left = true; if (stop) stop(); }
+    S.cleanup.push(leave);
+    return leave;
   }
 
   function onReconnect(f) {
@@ -495,7 +506,7 @@
   function camel(phase) { return phase.toLowerCase().replace(/_([a-z])/g, function (_, c) { return c.toUpperCase(); }); }
 
   function viewFlow(root, id) {
-    var flow = null, lastSeq = null, refetch = null, frame = null;
+    var flow = null, lastSeq = null, refetch = null, frame = null, gone = false;
     var body = h('div', { style: 'display:contents' }, h('div', { class: 'empty' }, 'Loading flow…'));
     append(root, shell('flows', [h('a', { href: '#/flows' }, 'Flows'), 'Flow'], body));
 
@@ -644,9 +655,12 @@
       var n = ++reads;
       return gql(FLOW_Q, { id: id }).then(function (d) {
         if (n !== reads) return; // a newer read is on its way
-        if (!d.flow) { clear(body); append(body, errorBox('This flow does not exist, was deleted, or belongs to another tenant.')); return; }
+        if (!d.flow) { flow = null; clear(body); append(body, errorBox('This flow does not exist, was deleted, or belongs to another tenant.')); return; }
         flow = d.flow; draw();
-      }, function (err) { clear(body); append(body, errorBox(err)); });
+      }, function (err) {
+        // Keep what is on screen; the reconnect re-reads it.
+        if (flow) toast(err.message, 'error'); else { clear(body); append(body, errorBox(err)); }
+      });
     }
 
     // Phase events patch the timeline at once; the full flow (durations, items, mappings,
@@ -666,18 +680,26 @@
     }
     var stop = null;
     function live() {
+      if (gone) return;
       if (stop) stop();
       stop = subscribe('subscription($id: ID!, $after: Int) { phaseUpdates(flowId: $id, afterSequence: $after) {' +
         ' phase status progress attempt message sequence } }',
         // From the flow's first event: the API has no cursor to start from "now" without
         // losing what happens between the first read and the subscription starting.
-        { id: id, after: lastSeq === null ? 0 : lastSeq }, onEvent, function () { load(); });
+        { id: id, after: lastSeq === null ? 0 : lastSeq }, onEvent, ended);
+    }
+    // The stream ends once the flow has completed; any other end (a server shutting down) is
+    // followed by a new subscription from the last event seen.
+    function ended() {
+      load().then(function () {
+        if (flow && flow.status !== 'COMPLETED' && flow.status !== 'CANCELLED') setTimeout(live, 1000);
+      });
     }
     live();
     load();
     // After a lost connection: resume the phase events after the last one seen, and re-read.
     onReconnect(function () { live(); load(); });
-    S.cleanup.push(function () { clearTimeout(refetch); cancelAnimationFrame(frame); });
+    S.cleanup.push(function () { gone = true; clearTimeout(refetch); cancelAnimationFrame(frame); });
   }
 
   // --- assets (inventory and dependencies share the loading) ---------------
@@ -928,7 +950,7 @@
     append(root, shell('agents', ['Agents', 'Agent health'], [counts, h('div', { class: 'toolbar' }, at), grid]));
     subscribe('subscription { agentHealth { at agents { name phase status health reasons probeOk lastActiveAt tasksCompleted failures successRate avgResponseMs p95ResponseMs } } }', {}, function (d) {
       var agents = d.agentHealth.agents;
-      at.textContent = 'Live · last update ' + new Date(d.agentHealth.at).toLocaleTimeString();
+      at.textContent = 'Last update ' + new Date(d.agentHealth.at).toLocaleTimeString();
       clear(counts);
       ['HEALTHY', 'DEGRADED', 'UNHEALTHY'].forEach(function (s) {
         append(counts, stat(title(s), String(agents.filter(function (a) { return a.health === s; }).length)));
