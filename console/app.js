@@ -634,13 +634,15 @@
           stat('Phases done', done + ' / ' + f.phases.length, 'phases-done'),
           stat('Assets', String(f.assets.totalCount), 'flow-assets'),
           stat(f.completedAt ? 'Completed' : 'Updated', ago(f.completedAt || f.updatedAt))),
+        // At the gate, the review is what the reader came for: it goes first.
+        f.status === 'WAITING_FOR_APPROVAL' ? mappings(f) : null,
         card('Phases', timeline(f), {
           flush: true,
           tools: isDiscovery && f.assets.totalCount ? h('div', { class: 'toolbar' },
             h('a', { class: 'btn', href: '#/inventory/' + f.id }, 'Inventory'),
             h('a', { class: 'btn', href: '#/dependencies/' + f.id }, 'Dependencies')) : null
         }),
-        mappings(f),
+        f.status === 'WAITING_FOR_APPROVAL' ? null : mappings(f),
         importReport(f),
         f.childFlows.length ? card('Follow-up flows', h('table', null, h('tbody', null, f.childFlows.map(function (c) {
           return h('tr', { class: 'link', onclick: function () { location.hash = '#/flows/' + c.id; } },

@@ -287,10 +287,12 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let tenant = Tenant::new();
     let analyst = app.token(tenant, Role::Analyst);
+    // One short line at the end (line 33) for the import report.
+    let csv = format!("{SAMPLE_CSV}broken_host,Server\n");
     let flow = app
         .create_flow(
             &analyst,
-            json!({ "flowType": "DISCOVERY", "name": "gated", "csv": SAMPLE_CSV,
+            json!({ "flowType": "DISCOVERY", "name": "gated", "csv": csv,
                     "configuration": { "requireMappingApproval": true } }),
         )
         .await;
@@ -314,5 +316,12 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
         .wait_for("the mapping review", "document.querySelector('#mapping-review')", 30)
         .await;
     assert_eq!(browser.eval(&count("#approve")).await, json!(0), "no approve button");
+    // The import report lists the refused line and why.
+    assert_eq!(browser.eval(&text("#import-bad")).await, json!("1"));
+    let refused = browser.eval(&text("#bad-rows tbody")).await;
+    let refused = refused.as_str().unwrap();
+    assert!(refused.starts_with("33") && refused.contains("expected 13 fields"), "{refused}");
+    browser.eval("document.querySelector('#import-report').scrollIntoView()").await;
+    screenshot(&mut browser, "console-viewer-import-report.png").await;
     assert_eq!(browser.eval(&count("#flow-actions button")).await, json!(0), "no lifecycle buttons");
 }
