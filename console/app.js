@@ -11,6 +11,10 @@
   var DISCOVERY_PHASES = ['DATA_IMPORT', 'ATTRIBUTE_MAPPING', 'DATA_CLEANSING', 'INVENTORY',
     'DEPENDENCY_ANALYSIS', 'TECH_DEBT_ANALYSIS'];
   var PAGE_SIZE = 25;
+  // What a source column may map onto at the approval gate (the server's canonical attributes).
+  var CANONICAL = ['name', 'hostname', 'fqdn', 'ip_address', 'asset_type', 'operating_system',
+    'os_version', 'environment', 'application', 'cpu_cores', 'memory_gb', 'storage_gb', 'owner',
+    'depends_on', 'business_criticality', 'location'];
 
   var S = {
     token: null, claims: null, ws: null, live: 'idle', wasDown: false,
@@ -574,24 +578,44 @@
     function mappings(f) {
       if (!f.fieldMappings.length) return null;
       var waiting = f.status === 'WAITING_FOR_APPROVAL';
-      var approve = waiting && can('approve') ? h('button', {
+      var editable = waiting && can('approve');
+      // The person's changes, sent as overrides with the approval.
+      function overrides() {
+        return Array.prototype.slice.call(document.querySelectorAll('#mappings select[data-source]')).filter(function (sel) {
+          return sel.value !== sel.getAttribute('data-was');
+        }).map(function (sel) {
+          return { sourceField: sel.getAttribute('data-source'), targetAttribute: sel.value || null };
+        });
+      }
+      function target(m) {
+        if (!editable) return m.targetAttribute ? h('b', null, m.targetAttribute) : h('span', { class: 'muted' }, 'kept as extra attribute');
+        var was = m.targetAttribute || '';
+        var options = CANONICAL.indexOf(was) >= 0 || !was ? CANONICAL : [was].concat(CANONICAL);
+        return h('select', {
+          'data-source': m.sourceField, 'data-was': was, 'aria-label': 'Target of ' + m.sourceField,
+          onchange: function (e) { e.target.closest('tr').classList.toggle('changed', e.target.value !== was); }
+        }, h('option', { value: '', selected: !was }, '(keep as extra attribute)'),
+        options.map(function (a) { return h('option', { value: a, selected: a === was }, a); }));
+      }
+      var approve = editable ? h('button', {
         class: 'primary', id: 'approve', onclick: function (e) {
           e.target.disabled = true;
-          gql('mutation($id: ID!) { approveFieldMappings(flowId: $id) { id } }', { id: id }).then(function () {
+          gql('mutation($id: ID!, $overrides: [FieldMappingInput!]) { approveFieldMappings(flowId: $id, overrides: $overrides) { id } }',
+            { id: id, overrides: overrides() }).then(function () {
             toast('Mappings approved: discovery continues.', 'ok'); load();
           }, function (err) { e.target.disabled = false; toast('Approval refused: ' + err.message, 'error'); });
         }
       }, 'Approve mappings and continue') : null;
       return card(waiting ? 'Review the field mappings' : 'Field mappings', [
         waiting ? h('div', { class: 'msg info', style: 'margin:14px 18px' },
-          'Discovery is waiting for you. Check how each column of the file maps onto an asset attribute, then approve to continue.' +
+          'Discovery is waiting for you. Check how each column of the file maps onto an asset attribute, correct any that are wrong, then approve to continue.' +
           (can('approve') ? '' : ' An analyst has to approve.')) : null,
         h('table', { id: 'mappings' },
           h('thead', null, h('tr', null, ['Source column', 'Maps to', 'Confidence', 'Status', 'Reasoning'].map(function (t) { return h('th', null, t); }))),
           h('tbody', null, f.fieldMappings.map(function (m) {
             return h('tr', null,
               h('td', { class: 'mono' }, m.sourceField),
-              h('td', null, m.targetAttribute ? h('b', null, m.targetAttribute) : h('span', { class: 'muted' }, 'kept as extra attribute')),
+              h('td', null, target(m)),
               h('td', null, h('span', { class: 'conf' + (m.confidence < 0.6 ? ' low' : '') }, bar(m.confidence * 100), pct(m.confidence))),
               h('td', null, h('span', { class: 'pill plain ' + (m.status === 'approved' ? 'ok' : m.status === 'rejected' ? 'bad' : 'wait') }, m.status)),
               h('td', { class: 'small muted' }, m.reasoning + ' (' + m.agent + ')'));
@@ -617,6 +641,11 @@
       var f = flow;
       var done = f.phases.filter(function (p) { return p.status === 'COMPLETED'; }).length;
       var isDiscovery = f.flowType === 'DISCOVERY';
+      // A redraw keeps the choices a person is making at the gate.
+      var chosen = {};
+      Array.prototype.forEach.call(document.querySelectorAll('#mappings select[data-source]'), function (sel) {
+        chosen[sel.getAttribute('data-source')] = sel.value;
+      });
       var heading = $('.topbar h1');
       heading.id = 'flow-name';
       heading.textContent = f.name;
@@ -650,6 +679,10 @@
         }))), { flush: true }) : null,
         audit(f)
       ]);
+      Array.prototype.forEach.call(document.querySelectorAll('#mappings select[data-source]'), function (sel) {
+        var v = chosen[sel.getAttribute('data-source')];
+        if (v !== undefined && v !== sel.value) { sel.value = v; sel.dispatchEvent(new Event('change')); }
+      });
     }
 
     var reads = 0;

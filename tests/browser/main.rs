@@ -180,7 +180,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .wait_for("the banner to go", "document.querySelector('#conn-banner').hidden", 60)
         .await;
 
-    // Approve; every phase completes without a reload, driven by phaseUpdates.
+    // The consultant keeps `Owner` as an extra attribute instead of its suggested mapping, and
+    // approves; every phase completes without a reload, driven by phaseUpdates.
+    browser
+        .eval("const o = document.querySelector('#mappings select[data-source=\"Owner\"]'); o.value = ''; o.dispatchEvent(new Event('change'))")
+        .await;
     browser.eval("document.querySelector('#approve').click()").await;
     browser
         .wait_for(
@@ -198,9 +202,18 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     assert_eq!(browser.eval("window.__sameDocument").await, json!(true), "no reload");
     // The server agrees with what the page shows.
     let flow = app
-        .data(&token, "query($id: ID!) { flow(id: $id) { status } }", json!({ "id": flow_id }))
+        .data(
+            &token,
+            "query($id: ID!) { flow(id: $id) { status fieldMappings { sourceField targetAttribute agent status } } }",
+            json!({ "id": flow_id }),
+        )
         .await;
     assert_eq!(flow["flow"]["status"], json!("COMPLETED"));
+    let mappings = flow["flow"]["fieldMappings"].as_array().unwrap();
+    let owner = mappings.iter().find(|m| m["sourceField"] == "Owner").unwrap();
+    assert_eq!(owner["targetAttribute"], json!(null), "the override reached the server: {owner}");
+    assert_eq!(owner["agent"], json!("user"));
+    assert!(mappings.iter().all(|m| m["status"] == "approved"), "{mappings:?}");
     screenshot(&mut browser, "console-flow.png").await;
 
     // The flow list shows it, completed.
