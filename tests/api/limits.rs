@@ -113,9 +113,15 @@ async fn production_hides_the_schema_and_needs_a_secret() {
 
 #[tokio::test]
 async fn the_console_switch_turns_it_off() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.limits.console = false).await.unwrap();
+    let app = spawn_app_with(Backend::Sqlite, |s| s.limits.console = false)
+        .await
+        .unwrap();
     for path in ["/console", "/console/assets/app.js"] {
-        assert_eq!(app.http.get(app.url(path)).send().await.unwrap().status(), 404, "{path}");
+        assert_eq!(
+            app.http.get(app.url(path)).send().await.unwrap().status(),
+            404,
+            "{path}"
+        );
     }
     assert_eq!(app.http.get(app.url("/playground")).send().await.unwrap().status(), 200);
 }

@@ -50,7 +50,9 @@ impl Browser {
     /// A fresh headless Chromium with a 1280×800 page, or `None` when no binary is installed.
     pub async fn launch() -> Option<Browser> {
         let Some(binary) = chromium_binary() else {
-            eprintln!("skipped: no Chromium binary found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)");
+            eprintln!(
+                "skipped: no Chromium binary found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"
+            );
             return None;
         };
         let profile = std::env::temp_dir().join(format!("flowgraph-chromium-{}", uuid::Uuid::new_v4().simple()));
@@ -92,7 +94,9 @@ impl Browser {
         .expect("Chromium prints its DevTools address within 30 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
-        let (ws, _) = tokio_tungstenite::connect_async(&address).await.expect("DevTools websocket");
+        let (ws, _) = tokio_tungstenite::connect_async(&address)
+            .await
+            .expect("DevTools websocket");
         let mut browser = Browser {
             ws,
             next_id: 0,
@@ -100,7 +104,9 @@ impl Browser {
             _chromium: chromium,
             profile,
         };
-        let target = browser.send(None, "Target.createTarget", json!({ "url": "about:blank" })).await;
+        let target = browser
+            .send(None, "Target.createTarget", json!({ "url": "about:blank" }))
+            .await;
         let attached = browser
             .send(
                 None,
@@ -181,16 +187,16 @@ impl Browser {
         let probe = format!("(() => {{ try {{ return ({condition}); }} catch (e) {{ return null; }} }})()");
         loop {
             let value = self.eval(&probe).await;
-            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
-                && value != json!(0)
-                && value != json!("");
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false)) && value != json!(0) && value != json!("");
             if truthy {
                 return value;
             }
             if tokio::time::Instant::now() > deadline {
                 let name = format!("failed-{}.png", what.replace(|c: char| !c.is_alphanumeric(), "-"));
                 let shot = self.screenshot(&name).await;
-                let text = self.eval("document.body ? document.body.innerText.slice(0, 3000) : ''").await;
+                let text = self
+                    .eval("document.body ? document.body.innerText.slice(0, 3000) : ''")
+                    .await;
                 panic!(
                     "waited {seconds} s for {what} ({condition}); screenshot {}; page text:\n{}",
                     shot.display(),
@@ -251,7 +257,10 @@ fn base64_decode(text: &str) -> Vec<u8> {
     let digits: Vec<u8> = text.bytes().filter(|c| *c != b'=').map(value).collect();
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     out

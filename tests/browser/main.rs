@@ -44,26 +44,38 @@ async fn run_in_graphiql(browser: &mut Browser, kind: &str) {
             30,
         )
         .await;
-    browser.eval("document.querySelector('.graphiql-execute-button').click()").await;
+    browser
+        .eval("document.querySelector('.graphiql-execute-button').click()")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn playground_runs_a_query_and_receives_a_subscription_event() {
-    let Some(mut browser) = Browser::launch().await else { return };
+    let Some(mut browser) = Browser::launch().await else {
+        return;
+    };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let token = app.token(Tenant::new(), Role::Analyst);
     let flow = app.sample_flow(&token).await;
 
     browser.goto(&app.url(&format!("/playground#token={token}"))).await;
-    browser.wait_for("the GraphiQL editor", &format!("!!{QUERY_EDITOR}"), 30).await;
+    browser
+        .wait_for("the GraphiQL editor", &format!("!!{QUERY_EDITOR}"), 30)
+        .await;
     // The token left the address bar and sits in the Headers tab.
     assert_eq!(browser.eval("location.hash").await, json!(""));
 
     let query = "query Flows {\n  flows(first: 5) {\n    totalCount\n    nodes { id name status }\n  }\n}\n";
-    browser.eval(&format!("{QUERY_EDITOR}.setValue({})", json!(query))).await;
+    browser
+        .eval(&format!("{QUERY_EDITOR}.setValue({})", json!(query)))
+        .await;
     run_in_graphiql(&mut browser, "query").await;
     let result = browser
-        .wait_for("the query's result", &format!("{RESULT}.includes('totalCount') && {RESULT}"), 30)
+        .wait_for(
+            "the query's result",
+            &format!("{RESULT}.includes('totalCount') && {RESULT}"),
+            30,
+        )
         .await;
     let result: serde_json::Value = serde_json::from_str(result.as_str().unwrap()).unwrap();
     assert_eq!(result["data"]["flows"]["totalCount"], json!(1), "{result:#}");
@@ -74,7 +86,9 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
     let subscription = format!(
         "subscription Phases {{\n  phaseUpdates(flowId: \"{flow}\") {{\n    phase status progress sequence at\n  }}\n}}\n"
     );
-    browser.eval(&format!("{QUERY_EDITOR}.setValue({})", json!(subscription))).await;
+    browser
+        .eval(&format!("{QUERY_EDITOR}.setValue({})", json!(subscription)))
+        .await;
     run_in_graphiql(&mut browser, "subscription").await;
     browser
         .wait_for(
@@ -100,10 +114,18 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
     }
     let Some(event) = event else {
         let shot = browser.screenshot("failed-playground-subscription.png").await;
-        panic!("no phaseUpdates event in the result pane ({}): {}", shot.display(), browser.eval(RESULT).await);
+        panic!(
+            "no phaseUpdates event in the result pane ({}): {}",
+            shot.display(),
+            browser.eval(RESULT).await
+        );
     };
     let event: serde_json::Value = serde_json::from_str(event.as_str().unwrap()).unwrap();
-    assert_eq!(event["data"]["phaseUpdates"]["phase"], json!("DATA_IMPORT"), "{event:#}");
+    assert_eq!(
+        event["data"]["phaseUpdates"]["phase"],
+        json!("DATA_IMPORT"),
+        "{event:#}"
+    );
     browser.screenshot("playground.png").await;
 }
 
@@ -114,7 +136,9 @@ fn count(selector: &str) -> String {
 
 /// A screenshot without the passing notifications (the README shows some of these).
 async fn screenshot(browser: &mut Browser, name: &str) {
-    browser.eval("document.querySelectorAll('.toasts .msg').forEach(m => m.remove())").await;
+    browser
+        .eval("document.querySelectorAll('.toasts .msg').forEach(m => m.remove())")
+        .await;
     browser.screenshot(name).await;
 }
 
@@ -124,7 +148,9 @@ fn text(selector: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
-    let Some(mut browser) = Browser::launch().await else { return };
+    let Some(mut browser) = Browser::launch().await else {
+        return;
+    };
     let mut app = spawn_app(Backend::Sqlite).await.unwrap();
     let tenant = Tenant::new();
     let token = app.token(tenant, Role::Analyst);
@@ -133,7 +159,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     browser
         .wait_for("the role to show", &format!("{} === 'analyst'", text("#role")), 30)
         .await;
-    assert_eq!(browser.eval("location.hash").await, json!("#/flows"), "the token left the address bar");
+    assert_eq!(
+        browser.eval("location.hash").await,
+        json!("#/flows"),
+        "the token left the address bar"
+    );
     // A marker that a reload would wipe: everything below happens in this one page.
     browser.eval("window.__sameDocument = true").await;
 
@@ -161,7 +191,10 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     assert_eq!(browser.eval(&text("#import-rows")).await, json!("31"));
     assert!(browser.eval(&count("#mapping-review tbody tr")).await.as_u64().unwrap() >= 10);
     let reasoning = browser.eval(&text("#mapping-review tbody tr td:last-child")).await;
-    assert!(reasoning.as_str().is_some_and(|r| r.len() > 10), "reasoning shown: {reasoning}");
+    assert!(
+        reasoning.as_str().is_some_and(|r| r.len() > 10),
+        "reasoning shown: {reasoning}"
+    );
     let pending = browser.eval(&count("#timeline li[data-status='PENDING']")).await;
     assert_eq!(pending, json!(4), "four phases wait behind the gate");
     screenshot(&mut browser, "console-approval.png").await;
@@ -172,7 +205,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     let addr = app.base.trim_start_matches("http://").to_string();
     drop(app.stop.take());
     browser
-        .wait_for("the reconnecting banner", "!document.querySelector('#conn-banner').hidden", 30)
+        .wait_for(
+            "the reconnecting banner",
+            "!document.querySelector('#conn-banner').hidden",
+            30,
+        )
         .await;
     screenshot(&mut browser, "console-reconnecting.png").await;
     let _back = app.replica(|settings| settings.addr = addr).await;
@@ -197,7 +234,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .wait_for("the asset count", &format!("{} === '30'", text("#flow-assets")), 30)
         .await;
     browser
-        .wait_for("the completed status", "document.querySelector('#flow-status [data-status=COMPLETED]')", 30)
+        .wait_for(
+            "the completed status",
+            "document.querySelector('#flow-status [data-status=COMPLETED]')",
+            30,
+        )
         .await;
     assert_eq!(browser.eval("window.__sameDocument").await, json!(true), "no reload");
     // The server agrees with what the page shows.
@@ -211,7 +252,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     assert_eq!(flow["flow"]["status"], json!("COMPLETED"));
     let mappings = flow["flow"]["fieldMappings"].as_array().unwrap();
     let owner = mappings.iter().find(|m| m["sourceField"] == "Owner").unwrap();
-    assert_eq!(owner["targetAttribute"], json!(null), "the override reached the server: {owner}");
+    assert_eq!(
+        owner["targetAttribute"],
+        json!(null),
+        "the override reached the server: {owner}"
+    );
     assert_eq!(owner["agent"], json!("user"));
     assert!(mappings.iter().all(|m| m["status"] == "approved"), "{mappings:?}");
     screenshot(&mut browser, "console-flow.png").await;
@@ -241,7 +286,9 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     assert!((1..25).contains(&matches), "search narrows the table: {matches} rows");
 
     // Dependencies: every asset and the sample's 30 edges drawn.
-    browser.eval(&format!("location.hash = '#/dependencies/{flow_id}'")).await;
+    browser
+        .eval(&format!("location.hash = '#/dependencies/{flow_id}'"))
+        .await;
     let drawn = browser
         .wait_for(
             "the dependency picture",
@@ -255,7 +302,11 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     // Agents: seventeen, live from agentHealth.
     browser.eval("location.hash = '#/agents'").await;
     browser
-        .wait_for("seventeen agents", &format!("{} === 17", count("#agents [data-agent]")), 30)
+        .wait_for(
+            "seventeen agents",
+            &format!("{} === 17", count("#agents [data-agent]")),
+            30,
+        )
         .await;
     screenshot(&mut browser, "console-agents.png").await;
 
@@ -296,7 +347,9 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
-    let Some(mut browser) = Browser::launch().await else { return };
+    let Some(mut browser) = Browser::launch().await else {
+        return;
+    };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let tenant = Tenant::new();
     let analyst = app.token(tenant, Role::Analyst);
@@ -323,7 +376,11 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
         .wait_for("the flow list", &format!("{} === 1", count("tr[data-flow]")), 30)
         .await;
     assert_eq!(browser.eval(&text("#role")).await, json!("viewer"));
-    assert_eq!(browser.eval(&count("#upload-file")).await, json!(0), "no upload for a viewer");
+    assert_eq!(
+        browser.eval(&count("#upload-file")).await,
+        json!(0),
+        "no upload for a viewer"
+    );
     browser.eval(&format!("location.hash = '#/flows/{id}'")).await;
     browser
         .wait_for("the mapping review", "document.querySelector('#mapping-review')", 30)
@@ -333,8 +390,17 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
     assert_eq!(browser.eval(&text("#import-bad")).await, json!("1"));
     let refused = browser.eval(&text("#bad-rows tbody")).await;
     let refused = refused.as_str().unwrap();
-    assert!(refused.starts_with("33") && refused.contains("expected 13 fields"), "{refused}");
-    browser.eval("document.querySelector('#import-report').scrollIntoView()").await;
+    assert!(
+        refused.starts_with("33") && refused.contains("expected 13 fields"),
+        "{refused}"
+    );
+    browser
+        .eval("document.querySelector('#import-report').scrollIntoView()")
+        .await;
     screenshot(&mut browser, "console-viewer-import-report.png").await;
-    assert_eq!(browser.eval(&count("#flow-actions button")).await, json!(0), "no lifecycle buttons");
+    assert_eq!(
+        browser.eval(&count("#flow-actions button")).await,
+        json!(0),
+        "no lifecycle buttons"
+    );
 }
