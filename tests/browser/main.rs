@@ -279,11 +279,37 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .await;
     assert_eq!(browser.eval(&count("#assets tbody tr")).await, json!(25));
     screenshot(&mut browser, "console-inventory.png").await;
+    // Sorted by risk, highest first, over all 30 (not just the page shown).
+    browser
+        .eval("document.querySelector('th[data-sort=risk]').click()")
+        .await;
+    let risks = browser
+        .eval("[...document.querySelectorAll('#assets tbody tr td:last-child')].map(td => Number(td.textContent) || 0)")
+        .await;
+    let risks: Vec<u64> = serde_json::from_value(risks).unwrap();
+    assert!(
+        risks.windows(2).all(|w| w[0] >= w[1]) && risks[0] > risks[24],
+        "{risks:?}"
+    );
     browser
         .eval("const s = document.querySelector('#asset-search'); s.value = 'db'; s.dispatchEvent(new Event('input'))")
         .await;
     let matches = browser.eval(&count("#assets tbody tr")).await.as_u64().unwrap();
     assert!((1..25).contains(&matches), "search narrows the table: {matches} rows");
+
+    // An assessment made from the discovery flow plans waves; the map shows them.
+    let assessment = app
+        .create_flow(
+            &token,
+            json!({ "flowType": "ASSESSMENT", "name": "Wave plan", "masterFlowId": flow_id }),
+        )
+        .await;
+    app.data(
+        &token,
+        "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
+        json!({ "id": assessment["id"] }),
+    )
+    .await;
 
     // Dependencies: every asset and the sample's 30 edges drawn.
     browser
@@ -297,6 +323,12 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         )
         .await;
     assert_eq!(drawn, json!([30, 30]));
+    let waves = browser.eval(&count("#waves .wave")).await.as_u64().unwrap();
+    assert!(waves >= 2, "{waves} waves listed");
+    let marked = browser
+        .eval("window.__cy.nodes().filter(n => / W\\d+$/.test(n.data('label'))).length")
+        .await;
+    assert_eq!(marked, json!(30), "every asset is marked with its wave");
     screenshot(&mut browser, "console-dependencies.png").await;
 
     // Agents: seventeen, live from agentHealth.
