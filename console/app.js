@@ -11,6 +11,7 @@
   var DISCOVERY_PHASES = ['DATA_IMPORT', 'ATTRIBUTE_MAPPING', 'DATA_CLEANSING', 'INVENTORY',
     'DEPENDENCY_ANALYSIS', 'TECH_DEBT_ANALYSIS'];
   var PAGE_SIZE = 25;
+  var SIGNED_OUT = 'You are signed out. The token was removed from this browser.';
   // What a source column may map onto at the approval gate (the server's canonical attributes).
   var CANONICAL = ['name', 'hostname', 'fqdn', 'ip_address', 'asset_type', 'operating_system',
     'os_version', 'environment', 'application', 'cpu_cores', 'memory_gb', 'storage_gb', 'owner',
@@ -300,7 +301,7 @@
           h('div', { class: 'mono', title: 'Client account' }, shortId(S.claims.client_account_id)),
           S.claims.engagement_id ? h('div', { class: 'mono', title: 'Engagement' }, 'eng ' + shortId(S.claims.engagement_id)) : null,
           h('div', { style: 'margin:6px 0 10px' }, S.claims.exp ? 'Token valid until ' + new Date(S.claims.exp * 1000).toLocaleString() : ''),
-          h('button', { class: 'ghost', id: 'signout', onclick: function () { signOut('Signed out.'); } }, 'Sign out'))),
+          h('button', { class: 'ghost', id: 'signout', onclick: function () { signOut(SIGNED_OUT); } }, 'Sign out'))),
       h('div', { class: 'main' },
         h('div', { class: 'banner warn', id: 'conn-banner', role: 'alert', hidden: S.live !== 'off' },
           '⚠ Connection to the server lost: live updates are paused. Reconnecting automatically…'),
@@ -332,7 +333,10 @@
   function viewSignIn(root) {
     var area = h('textarea', { id: 'token-input', rows: 5, placeholder: 'eyJhbGciOiJIUzI1NiIs…' });
     var msg = h('div', { id: 'signin-message' });
-    if (S.signInMessage) append(msg, h('div', { class: 'msg error', role: 'alert' }, S.signInMessage));
+    if (S.signInMessage) {
+      var signedOut = S.signInMessage === SIGNED_OUT;
+      append(msg, h('div', { class: 'msg ' + (signedOut ? 'info' : 'error'), role: signedOut ? 'status' : 'alert' }, S.signInMessage));
+    }
     function submit(e) {
       e.preventDefault();
       clear(msg);
@@ -672,6 +676,9 @@
             h('a', { class: 'btn', href: '#/dependencies/' + f.id }, 'Dependencies')) : null
         }),
         f.status === 'WAITING_FOR_APPROVAL' ? null : mappings(f),
+        f.flowType === 'ASSESSMENT' && f.masterFlow && f.status === 'COMPLETED' ? h('div', { class: 'msg info' },
+          'The migration waves of this assessment are on the ', h('a', { href: '#/dependencies/' + f.masterFlow.id, id: 'waves-link' }, 'dependency map'),
+          ' of ' + f.masterFlow.name + '.') : null,
         importReport(f),
         f.childFlows.length ? card('Follow-up flows', h('table', null, h('tbody', null, f.childFlows.map(function (c) {
           return h('tr', { class: 'link', onclick: function () { location.hash = '#/flows/' + c.id; } },
@@ -855,7 +862,12 @@
     }
     function exportCsv() {
       var cols = ['name', 'assetType', 'environment', 'operatingSystem', 'osVersion', 'application', 'businessCriticality', 'ipAddress', 'owner', 'sixRStrategy', 'riskScore'];
-      var cell = function (v) { v = v === null || v === undefined ? '' : String(v); return /[",\n;]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
+      var cell = function (v) {
+        v = v === null || v === undefined ? '' : String(v);
+        // CMDB text opened in a spreadsheet must not run as a formula.
+        if (/^[=+@\t\r]|^-[^\d]/.test(v)) v = "'" + v;
+        return /[",\n;]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+      };
       var lines = [cols.concat(['lifecycle', 'techDebtFindings']).join(',')].concat(filtered().map(function (a) {
         return cols.map(function (c) { return cell(a[c]); }).concat([lifecycle(a), cell(a.techDebt.map(function (t) { return t.severity + ' ' + t.category; }).join('; '))]).join(',');
       }));
@@ -961,7 +973,10 @@
         { selector: '.hl', style: { 'line-color': '#f59e0b', 'target-arrow-color': '#f59e0b', width: 2.5 } },
         { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#f59e0b' } }
       ],
-      layout: { name: 'cose', animate: false, randomize: false, nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 60; }, padding: 24 }
+      // A force layout reads best; past a thousand assets it gets slow, so rings by type instead.
+      layout: res.assets.length > 1000
+        ? { name: 'concentric', animate: false, minNodeSpacing: 4, concentric: function (n) { return n.data('type') === 'application' ? 3 : n.data('type') === 'database' ? 2 : 1; } }
+        : { name: 'cose', animate: false, randomize: false, nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 60; }, padding: 24 }
     });
     cy.on('tap', 'node', function (e) {
       var n = e.target;

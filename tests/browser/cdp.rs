@@ -115,6 +115,10 @@ impl Browser {
             )
             .await;
         browser.session = attached["sessionId"].as_str().unwrap().to_string();
+        // A test's "Export CSV" click must not leave files behind.
+        browser
+            .send(None, "Browser.setDownloadBehavior", json!({ "behavior": "deny" }))
+            .await;
         browser.call("Page.enable", json!({})).await;
         browser
             .call(

@@ -296,6 +296,17 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .await;
     let matches = browser.eval(&count("#assets tbody tr")).await.as_u64().unwrap();
     assert!((1..25).contains(&matches), "search narrows the table: {matches} rows");
+    // Export: the rows shown, as CSV (the test reads the file's blob instead of the download).
+    let csv = browser
+        .eval(
+            "new Promise(done => { const make = URL.createObjectURL.bind(URL); \
+             URL.createObjectURL = blob => { blob.text().then(done); return make(blob); }; \
+             document.querySelector('#export-csv').click(); })",
+        )
+        .await;
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("name,assetType,environment,"), "{csv}");
+    assert_eq!(csv.lines().count() as u64, matches + 1, "{csv}");
 
     // An assessment made from the discovery flow plans waves; the map shows them.
     let assessment = app
