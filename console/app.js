@@ -197,6 +197,7 @@
     var el = $('.live');
     if (el) {
       el.className = 'live ' + (state === 'on' ? 'on' : 'off');
+      el.hidden = state === 'idle';
       el.lastChild.textContent = state === 'on' ? 'Live' : 'Reconnecting…';
     }
     var banner = $('#conn-banner');
@@ -229,7 +230,7 @@
             signOut('The server refused your token for live updates (' + (event.reason || 'forbidden') + '). Paste a new token.');
             return;
           }
-          if (event && event.code === 1000) return; // closed by us: nothing is subscribed
+          if (event && event.code === 1000) { setLive('idle'); return; } // closed by us: nothing is subscribed
           S.wasDown = true;
           setLive('off');
         }
@@ -308,8 +309,8 @@
         h('div', { class: 'topbar' },
           h('div', null, h('div', { class: 'crumbs' }, crumbs[0]), h('h1', null, crumbs[1])),
           h('div', { class: 'spacer' }),
-          h('span', { class: 'live ' + (S.live === 'on' ? 'on' : S.live === 'off' ? 'off' : '') },
-            h('span', { class: 'dot' }), h('span', null, S.live === 'off' ? 'Reconnecting…' : S.live === 'on' ? 'Live' : 'Connecting…'))),
+          h('span', { class: 'live ' + (S.live === 'on' ? 'on' : 'off'), hidden: S.live === 'idle', title: 'Live updates over the websocket' },
+            h('span', { class: 'dot' }), h('span', null, S.live === 'off' ? 'Reconnecting…' : 'Live'))),
         h('div', { class: 'content' }, body)));
   }
 
@@ -380,7 +381,7 @@
 
     function row(f) {
       return h('tr', { class: 'link', 'data-flow': f.id, onclick: function () { location.hash = '#/flows/' + f.id; } },
-        h('td', null, h('div', { style: 'font-weight:600' }, f.name), h('div', { class: 'mono muted' }, f.flowId)),
+        h('td', null, h('a', { href: '#/flows/' + f.id, style: 'font-weight:600' }, f.name), h('div', { class: 'mono muted' }, f.flowId)),
         h('td', null, title(f.flowType)),
         h('td', null, pill(f.status)),
         h('td', null, f.currentPhase ? title(f.currentPhase) : '—'),
@@ -535,7 +536,7 @@
       if (can('execute') && (s === 'INITIALIZED' || s === 'FAILED')) out.push(action(s === 'FAILED' ? 'Retry' : 'Run', 'mutation($id: ID!) { executeFlow(flowId: $id) { id } }', 'primary'));
       if (can('pause') && s === 'RUNNING') out.push(action('Pause', 'mutation($id: ID!) { pauseFlow(flowId: $id) { id } }'));
       if (can('resume') && s === 'PAUSED') out.push(action('Resume', 'mutation($id: ID!) { resumeFlow(flowId: $id) { id } }', 'primary'));
-      if (can('complete') && s !== 'COMPLETED' && s !== 'CANCELLED') out.push(action('Complete', 'mutation($id: ID!) { completeFlow(flowId: $id) { id } }'));
+      if (can('complete') && s !== 'COMPLETED' && s !== 'CANCELLED') out.push(action('Complete', 'mutation($id: ID!) { completeFlow(flowId: $id) { id } }', '', 'Mark this flow as completed now? Phases that have not run will not run.'));
       if (can('delete')) out.push(action('Delete', 'mutation($id: ID!) { deleteFlow(flowId: $id) }', 'danger', 'Delete this flow? It disappears from every view; its audit trail is kept.'));
       return out;
     }
