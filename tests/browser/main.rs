@@ -413,8 +413,18 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
     )
     .await;
 
+    // No link this time: the viewer pastes the token into the sign-in form.
     let viewer = app.token(tenant, Role::Viewer);
-    browser.goto(&app.url(&format!("/console#token={viewer}"))).await;
+    browser.goto(&app.url("/console")).await;
+    browser
+        .wait_for("the sign-in form", "document.querySelector('#token-input')", 30)
+        .await;
+    browser
+        .eval(&format!(
+            "document.querySelector('#token-input').value = {}; document.querySelector('#signin').click()",
+            json!(format!("Bearer {viewer}"))
+        ))
+        .await;
     browser
         .wait_for("the flow list", &format!("{} === 1", count("tr[data-flow]")), 30)
         .await;
