@@ -1,5 +1,5 @@
 //! The real server driven in headless Chromium: the GraphiQL playground and the console.
-//! SQLite only: the pages see the same API on both databases, which `tests/api` covers.
+//! Each runs on SQLite and on PostgreSQL (when `TEST_DATABASE_URL` is set), like `tests/api`.
 //! Each test skips, saying so, when no Chromium binary is installed (`.ci/run` installs one).
 //! Screenshots land in `target/screenshots/`.
 
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use cdp::Browser;
 use flowgraph::auth::{Claims, JwtKeys};
 use flowgraph::domain::Role;
-use helpers::{Backend, SAMPLE_CSV, Tenant, spawn_app};
+use helpers::{Backend, SAMPLE_CSV, Tenant, TestApp};
 use serde_json::json;
 
 /// A file with `contents` under a fresh temporary folder, for an `<input type=file>`.
@@ -49,12 +49,10 @@ async fn run_in_graphiql(browser: &mut Browser, kind: &str) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn playground_runs_a_query_and_receives_a_subscription_event() {
+async fn playground_runs_a_query_and_receives_a_subscription_event(app: TestApp) {
     let Some(mut browser) = Browser::launch().await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
     let token = app.token(Tenant::new(), Role::Analyst);
     let flow = app.sample_flow(&token).await;
 
@@ -126,7 +124,7 @@ async fn playground_runs_a_query_and_receives_a_subscription_event() {
         json!("DATA_IMPORT"),
         "{event:#}"
     );
-    browser.screenshot("playground.png").await;
+    screenshot(&mut browser, &app, "playground.png").await;
 }
 
 /// Counts rows matching `selector` in the page.
@@ -134,24 +132,27 @@ fn count(selector: &str) -> String {
     format!("document.querySelectorAll({}).length", json!(selector))
 }
 
-/// A screenshot without the passing notifications (the README shows some of these).
-async fn screenshot(browser: &mut Browser, name: &str) {
+/// A screenshot without the passing notifications (the README shows some of these); the
+/// PostgreSQL run's names start with `postgres-`.
+async fn screenshot(browser: &mut Browser, app: &TestApp, name: &str) {
     browser
         .eval("document.querySelectorAll('.toasts .msg').forEach(m => m.remove())")
         .await;
-    browser.screenshot(name).await;
+    let name = match app.backend {
+        Backend::Sqlite => name.to_string(),
+        Backend::Postgres => format!("postgres-{name}"),
+    };
+    browser.screenshot(&name).await;
 }
 
 fn text(selector: &str) -> String {
     format!("(document.querySelector({}) || {{}}).textContent", json!(selector))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
+async fn console_runs_a_discovery_live_from_upload_to_dependency_map(mut app: TestApp) {
     let Some(mut browser) = Browser::launch().await else {
         return;
     };
-    let mut app = spawn_app(Backend::Sqlite).await.unwrap();
     let tenant = Tenant::new();
     let token = app.token(tenant, Role::Analyst);
 
@@ -197,7 +198,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     );
     let pending = browser.eval(&count("#timeline li[data-status='PENDING']")).await;
     assert_eq!(pending, json!(4), "four phases wait behind the gate");
-    screenshot(&mut browser, "console-approval.png").await;
+    screenshot(&mut browser, &app, "console-approval.png").await;
 
     // The server goes away at the gate: the page says so and keeps trying; a server on the same
     // address (same database) brings the live view back, and the approval below is watched
@@ -211,7 +212,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
             30,
         )
         .await;
-    screenshot(&mut browser, "console-reconnecting.png").await;
+    screenshot(&mut browser, &app, "console-reconnecting.png").await;
     let _back = app.replica(|settings| settings.addr = addr).await;
     browser
         .wait_for("the banner to go", "document.querySelector('#conn-banner').hidden", 60)
@@ -259,7 +260,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
     );
     assert_eq!(owner["agent"], json!("user"));
     assert!(mappings.iter().all(|m| m["status"] == "approved"), "{mappings:?}");
-    screenshot(&mut browser, "console-flow.png").await;
+    screenshot(&mut browser, &app, "console-flow.png").await;
 
     // The flow list shows it, completed.
     browser.eval("location.hash = '#/flows'").await;
@@ -270,7 +271,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
             30,
         )
         .await;
-    screenshot(&mut browser, "console-flows.png").await;
+    screenshot(&mut browser, &app, "console-flows.png").await;
 
     // Inventory: 30 assets, paged by 25, searchable.
     browser.eval(&format!("location.hash = '#/inventory/{flow_id}'")).await;
@@ -278,7 +279,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .wait_for("the inventory", &format!("{} === '30'", text("#asset-count")), 30)
         .await;
     assert_eq!(browser.eval(&count("#assets tbody tr")).await, json!(25));
-    screenshot(&mut browser, "console-inventory.png").await;
+    screenshot(&mut browser, &app, "console-inventory.png").await;
     // Sorted by risk, highest first, over all 30 (not just the page shown).
     browser
         .eval("document.querySelector('th[data-sort=risk]').click()")
@@ -340,7 +341,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
         .eval("window.__cy.nodes().filter(n => / W\\d+$/.test(n.data('label'))).length")
         .await;
     assert_eq!(marked, json!(30), "every asset is marked with its wave");
-    screenshot(&mut browser, "console-dependencies.png").await;
+    screenshot(&mut browser, &app, "console-dependencies.png").await;
 
     // Agents: seventeen, live from agentHealth.
     browser.eval("location.hash = '#/agents'").await;
@@ -351,7 +352,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
             30,
         )
         .await;
-    screenshot(&mut browser, "console-agents.png").await;
+    screenshot(&mut browser, &app, "console-agents.png").await;
 
     assert_eq!(browser.eval("window.__sameDocument").await, json!(true), "no reload");
 
@@ -385,15 +386,13 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map() {
             30,
         )
         .await;
-    screenshot(&mut browser, "console-signin.png").await;
+    screenshot(&mut browser, &app, "console-signin.png").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
+async fn console_shows_a_viewer_no_buttons_it_may_not_press(app: TestApp) {
     let Some(mut browser) = Browser::launch().await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
     let tenant = Tenant::new();
     let analyst = app.token(tenant, Role::Analyst);
     // One short line at the end (line 33) for the import report.
@@ -450,10 +449,16 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press() {
     browser
         .eval("document.querySelector('#import-report').scrollIntoView()")
         .await;
-    screenshot(&mut browser, "console-viewer-import-report.png").await;
+    screenshot(&mut browser, &app, "console-viewer-import-report.png").await;
     assert_eq!(
         browser.eval(&count("#flow-actions button")).await,
         json!(0),
         "no lifecycle buttons"
     );
 }
+
+on_both_databases!(
+    playground_runs_a_query_and_receives_a_subscription_event,
+    console_runs_a_discovery_live_from_upload_to_dependency_map,
+    console_shows_a_viewer_no_buttons_it_may_not_press,
+);
