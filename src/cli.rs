@@ -79,6 +79,9 @@ struct ServeArgs {
     /// The GraphiQL playground (default: on, off in production).
     #[arg(long, env = "FLOWGRAPH_PLAYGROUND")]
     playground: Option<bool>,
+    /// The operations console at /console (on in every environment; it uses only the public API).
+    #[arg(long, env = "FLOWGRAPH_CONSOLE", default_value_t = true, action = clap::ArgAction::Set)]
+    console: bool,
     #[arg(long, env = "FLOWGRAPH_REQUEST_TIMEOUT_SECONDS", default_value_t = 300)]
     request_timeout_seconds: u64,
     #[arg(long, env = "FLOWGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = Limits::default().max_subscriptions_per_connection)]
@@ -233,6 +236,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_aliases: args.max_aliases,
             introspection: args.introspection.unwrap_or(args.environment != "production"),
             playground: args.playground.unwrap_or(args.environment != "production"),
+            console: args.console,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds.max(1)),
             max_subscriptions_per_connection: args.max_subscriptions_per_connection,
             cors_origins: args.cors_origins.into_iter().filter(|o| !o.trim().is_empty()).collect(),
@@ -246,11 +250,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     match &app.demo_token {
         Some(token) => {
             println!("No FLOWGRAPH_JWT_SECRET set: generated one for this process.");
+            if settings.limits.console {
+                println!("Console (token included): {base}/console#token={token}");
+            }
             println!("Playground (token included): {base}/playground#token={token}");
             println!("Demo analyst token, valid 24 h and until this process stops:");
             println!("  Authorization: Bearer {token}");
         }
-        None => println!("Playground: {base}/playground (mint a token with `flowgraph token`)"),
+        None => {
+            if settings.limits.console {
+                println!("Console: {base}/console (mint a token with `flowgraph token`)");
+            }
+            println!("Playground: {base}/playground (mint a token with `flowgraph token`)");
+        }
     }
     app.run().await?;
     Ok(())

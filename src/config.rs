@@ -52,6 +52,8 @@ pub struct Limits {
     pub max_aliases: usize,
     pub introspection: bool,
     pub playground: bool,
+    /// The operations console at /console (on in every environment: it only uses the public API).
+    pub console: bool,
     pub request_timeout: std::time::Duration,
     pub max_subscriptions_per_connection: usize,
     /// Origins allowed cross-origin requests; empty: same origin only.
@@ -67,6 +69,7 @@ impl Default for Limits {
             max_aliases: 50,
             introspection: true,
             playground: true,
+            console: true,
             request_timeout: std::time::Duration::from_secs(300),
             max_subscriptions_per_connection: 100,
             cors_origins: Vec::new(),

@@ -1,6 +1,7 @@
-//! The axum router: /graphql, /graphql/ws, /playground, /health, /ready, /metrics, the REST
+//! The axum router: /graphql, /graphql/ws, /playground, /console, /health, /ready, /metrics, the REST
 //! compatibility routes under /api/v1, with request ids and tracing.
 
+mod console;
 mod graphql;
 mod health;
 mod playground;
@@ -87,7 +88,14 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
+        // The console only calls the public API, so production keeps it (FLOWGRAPH_CONSOLE=false hides it).
         .merge(rest::router());
+    if limits.console {
+        routes = routes
+            .route("/console", get(console::index))
+            .route("/console/", get(console::index))
+            .route("/console/assets/{file}", get(console::asset));
+    }
     if limits.playground {
         routes = routes
             .route("/playground", get(playground::index))

@@ -98,6 +98,8 @@ async fn production_hides_the_schema_and_needs_a_secret() {
     assert!(introspection["data"]["__schema"].is_null(), "{introspection}");
     assert_eq!(app.http.get(app.url("/playground")).send().await.unwrap().status(), 404);
     assert_eq!(app.http.get(app.url("/graphql")).send().await.unwrap().status(), 404);
+    // The console stays: a static page that only calls the public API.
+    assert_eq!(app.http.get(app.url("/console")).send().await.unwrap().status(), 200);
     assert_eq!(
         app.data(&token, "{ flows { totalCount } }", json!({})).await["flows"]["totalCount"],
         0
@@ -107,6 +109,21 @@ async fn production_hides_the_schema_and_needs_a_secret() {
     settings.jwt_secret = None;
     let refused = flowgraph::app::Application::build(&settings).await;
     assert!(refused.err().unwrap().to_string().contains("FLOWGRAPH_JWT_SECRET"));
+}
+
+#[tokio::test]
+async fn the_console_switch_turns_it_off() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.limits.console = false)
+        .await
+        .unwrap();
+    for path in ["/console", "/console/assets/app.js"] {
+        assert_eq!(
+            app.http.get(app.url(path)).send().await.unwrap().status(),
+            404,
+            "{path}"
+        );
+    }
+    assert_eq!(app.http.get(app.url("/playground")).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]
