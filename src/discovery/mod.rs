@@ -302,10 +302,37 @@ impl UnitedDiscoveryFlow {
             PhaseName::QuestionnaireGeneration => phases::collection::questionnaire(&mut input).await,
             PhaseName::DataValidation => phases::collection::data_validation(&mut input).await,
         };
+        if outcome.is_err()
+            && input.wrote_batch
+            && let Some(empty) = partial_output(run.phase)
+        {
+            // Nothing half-written: a streaming phase that fails (a full disk, a lost database)
+            // takes back the batches it wrote, if the database still answers.
+            let message = "the phase failed: its partial output was removed".to_string();
+            input.wrote_batch = false;
+            if let Err(err) = input.write_batch(empty, None, message).await {
+                tracing::warn!(error = ?err.internal, flow = %flow.id, "removing a failed phase's partial output failed");
+            }
+        }
         PhaseReport {
             outcome,
             tasks: input.into_tasks(),
         }
+    }
+}
+
+/// An empty output that, written as a phase's first batch, removes what the phase wrote.
+/// Inventory upserts assets in place (keeping their ids), so a failed inventory leaves them.
+fn partial_output(phase: PhaseName) -> Option<PhaseOutput> {
+    match phase {
+        PhaseName::DataImport => Some(PhaseOutput::ImportRecords(Vec::new())),
+        PhaseName::DataCleansing => Some(PhaseOutput::CleansedRecords(Vec::new())),
+        PhaseName::DependencyAnalysis => Some(PhaseOutput::Dependencies(Vec::new())),
+        PhaseName::TechDebtAnalysis => Some(PhaseOutput::TechDebt {
+            items: Vec::new(),
+            strategies: Vec::new(),
+        }),
+        _ => None,
     }
 }
 

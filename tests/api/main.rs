@@ -13,5 +13,6 @@ mod load;
 mod rest;
 mod row_security;
 mod schema;
+mod streaming;
 mod tenancy;
 mod ws_client;

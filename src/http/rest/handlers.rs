@@ -69,8 +69,10 @@ pub async fn execute_flow(
 }
 
 pub async fn flow_status(State(state): State<AppState>, Caller(ctx): Caller, FlowId(flow_id): FlowId) -> Answer {
+    // Runs first: the flow read after them is never older, so a poller that sees every phase
+    // done also sees the flow's final status (a phase's last write commits both at once).
+    let runs = state.orchestrator.phase_runs(&ctx, &[flow_id]).await?;
     let flow = state.orchestrator.get_flow(&ctx, flow_id).await?;
-    let runs = state.orchestrator.phase_runs(&ctx, &[flow.id]).await?;
     Ok(Json(FlowJson::new(flow, &runs)).into_response())
 }
 
