@@ -64,6 +64,7 @@ impl Application {
             metrics,
             workers: settings.workers.workers,
             max_body_bytes: settings.max_body_bytes,
+            max_upload_bytes: settings.max_upload_bytes,
         };
         Ok(Application {
             listener,

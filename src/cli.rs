@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::app::{Application, demo_claims};
 use crate::auth::{Claims, JwtKeys};
 use crate::config::{
-    DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, Limits, Secret, Settings, WorkerSettings,
+    DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES, Limits, Secret, Settings,
+    WorkerSettings,
 };
 use crate::domain::Role;
 
@@ -51,6 +52,9 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "FLOWGRAPH_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Largest multipart upload (a CMDB export file), in bytes; it streams to disk, not memory.
+    #[arg(long, env = "FLOWGRAPH_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload_bytes: usize,
     /// Phase workers in this process.
     #[arg(long, env = "FLOWGRAPH_WORKERS", default_value_t = 2)]
     workers: usize,
@@ -224,6 +228,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database.database_url,
         jwt_secret: jwt_secret(),
         max_body_bytes: args.max_body_bytes,
+        max_upload_bytes: args.max_upload_bytes,
         workers: WorkerSettings {
             workers: args.workers,
             lease: std::time::Duration::from_secs(args.lease_seconds.max(3)),

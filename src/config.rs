@@ -27,6 +27,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://flowgraph.db";
 /// Large enough for a 100,000-row CMDB export; a larger body is refused before it is read.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// A multipart upload streams to a temporary file and then to the database in chunks, never
+/// whole in memory, so it may be far larger than a JSON body: a million-row export is ~100 MB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -35,6 +38,8 @@ pub struct Settings {
     /// `None`: `serve` generates a secret for this process and prints a demo token.
     pub jwt_secret: Option<Secret>,
     pub max_body_bytes: usize,
+    /// Largest multipart (file upload) request.
+    pub max_upload_bytes: usize,
     pub workers: WorkerSettings,
     pub limits: Limits,
     /// `FLOWGRAPH_ENV=production`: a secret is required; introspection and the playground are
@@ -84,6 +89,7 @@ impl Settings {
             database_url: database_url.into(),
             jwt_secret: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             workers: WorkerSettings::default(),
             limits: Limits::default(),
             production: false,

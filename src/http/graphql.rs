@@ -116,7 +116,14 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 }
 
 pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let limit = state.max_body_bytes;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    // A JSON body is parsed in memory; a multipart upload's file streams to disk.
+    let multipart = content_type.is_some_and(|t| t.starts_with("multipart/"));
+    let limit = if multipart {
+        state.max_upload_bytes
+    } else {
+        state.max_body_bytes
+    };
     let too_large = || {
         refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -147,7 +154,6 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
             })
             .into_async_read()
     };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let options = MultipartOptions::default().max_file_size(limit).max_num_files(1);
     let batch = match receive_batch_body(content_type, body, options).await {
         Ok(batch) => batch,

@@ -39,6 +39,7 @@ pub struct AppState {
     /// Workers in this process (a gauge on /metrics).
     pub workers: usize,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
     pub limits: Arc<Limits>,
 }
 

@@ -1,7 +1,7 @@
 use flowgraph::domain::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{Tenant, TestApp, error_code};
+use crate::helpers::{Backend, Tenant, TestApp, error_code, spawn_app_with};
 use crate::on_both_databases;
 
 async fn malformed_requests_get_clear_errors(app: TestApp) {
@@ -160,6 +160,50 @@ async fn oversized_body_is_refused(app: TestApp) {
     assert_eq!(flows["flows"]["totalCount"], 0);
     let health = app.http.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+}
+
+/// Uploads have a limit of their own (they stream to disk, so it is far above the JSON body's):
+/// a file within it imports although it is larger than a JSON body may be; one over it is
+/// refused with a 413 in GraphQL's shape, and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_have_their_own_limit() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.max_body_bytes = 64 * 1024;
+        s.max_upload_bytes = 1024 * 1024;
+    })
+    .await
+    .unwrap();
+    let token = app.token(Tenant::new(), Role::Analyst);
+    let csv = flowgraph::fixtures::generated_cmdb(2_000);
+    assert!(csv.len() > 64 * 1024 && csv.len() < 1024 * 1024);
+    let id = app.upload_flow(&token, "cmdb.csv", csv.into_bytes()).await;
+    assert!(!id.is_empty());
+
+    let operations = json!({
+        "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"big\", file: $file }) { id } }",
+        "variables": { "file": null }
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(vec![b'x'; 2 * 1024 * 1024]).file_name("big.csv"),
+        );
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await;
+    if let Ok(response) = response {
+        assert_eq!(response.status(), 413);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    }
+    let flows = app.data(&token, "{ flows { totalCount } }", json!({})).await;
+    assert_eq!(flows["flows"]["totalCount"], 1);
 }
 
 async fn health_ready_and_playground(app: TestApp) {
