@@ -253,10 +253,10 @@ async fn pipeline(server: &Server, rows: usize) {
     let sampler = tokio::spawn(async move {
         let mut samples = Vec::new();
         loop {
-            samples.push((Instant::now(), status_mb(&format!("/proc/{pid}/status"), "VmRSS")));
+            samples.push((chrono::Utc::now(), status_mb(&format!("/proc/{pid}/status"), "VmRSS")));
             tokio::select! {
                 _ = &mut done_rx => return samples,
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
             }
         }
     });
@@ -264,7 +264,7 @@ async fn pipeline(server: &Server, rows: usize) {
         .http
         .post(format!("{}/graphql", process.base))
         .bearer_auth(&server.token)
-        .json(&json!({ "query": "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics assets { totalCount } } }", "variables": { "id": id } }))
+        .json(&json!({ "query": "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics phases { name startedAt completedAt } assets { totalCount } } }", "variables": { "id": id } }))
         .send()
         .await
         .unwrap()
@@ -285,8 +285,17 @@ async fn pipeline(server: &Server, rows: usize) {
         rows as f64 / created.as_secs_f64()
     );
     let metrics = &flow["performanceMetrics"];
-    // Phases ran one after another from the start of executeFlow: each one's window of samples.
-    let mut from = clock + created;
+    // Each phase's window of samples: from its run's start to its end, as the server recorded them.
+    let window = |phase: &str| -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+        let run = flow["phases"]
+            .as_array()?
+            .iter()
+            .find(|p| p["name"] == phase.to_uppercase())?;
+        Some((
+            run["startedAt"].as_str()?.parse().ok()?,
+            run["completedAt"].as_str()?.parse().ok()?,
+        ))
+    };
     for phase in [
         "data_import",
         "attribute_mapping",
@@ -296,13 +305,13 @@ async fn pipeline(server: &Server, rows: usize) {
         "tech_debt_analysis",
     ] {
         let m = &metrics[phase];
-        let until = from + Duration::from_millis(m["durationMs"].as_u64().unwrap_or(0)) + Duration::from_millis(250);
-        let peak = samples
-            .iter()
-            .filter(|(at, _)| *at >= from && *at <= until)
-            .map(|(_, mb)| *mb)
-            .fold(0.0, f64::max);
-        from = until;
+        let peak = window(phase).map_or(0.0, |(from, until)| {
+            samples
+                .iter()
+                .filter(|(at, _)| *at >= from && *at <= until)
+                .map(|(_, mb)| *mb)
+                .fold(0.0, f64::max)
+        });
         println!(
             "| {phase} | {} | {} | {} | {peak:.0} |",
             m["durationMs"], m["items"], m["itemsPerSecond"]

@@ -9,6 +9,8 @@ mod tasks;
 
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -96,8 +98,11 @@ pub struct PhaseInput<'a> {
     run: &'a PhaseRunRecord,
     /// The worker's lease on the run: each batch a phase writes is refused once it is lost.
     lease_owner: &'a str,
+    /// The same store, for the batch writer's task.
+    shared: Arc<dyn Store>,
     /// Tells the event pump that events of the flow were stored.
-    wake: &'a (dyn Fn(Uuid) + Send + Sync),
+    wake: Arc<dyn Fn(Uuid) + Send + Sync>,
+    writer: Option<BatchWriter>,
     tasks: Vec<AgentTaskRecord>,
     /// How many batches each agent ran on (agents of streaming phases run once per batch).
     batches: std::collections::HashMap<String, usize>,
@@ -184,9 +189,10 @@ impl PhaseInput<'_> {
         result
     }
 
-    /// Writes one batch of the phase's output with a progress event (a percentage, when the
-    /// phase knows its total, and a message), in its own transaction; refused once the worker
-    /// has lost its lease on the run.
+    /// Queues one batch of the phase's output with a progress event (a percentage, when the
+    /// phase knows its total, and a message). The batch writer writes it in its own transaction
+    /// while the phase goes on; a write refused (the lease lost, the database away) fails the
+    /// phase at its next batch or at `flush_writes`.
     pub async fn write_batch(
         &mut self,
         output: PhaseOutput,
@@ -201,19 +207,41 @@ impl PhaseInput<'_> {
             attempt: self.run.attempt,
             message: Some(message),
         };
-        let batch = PhaseBatch {
-            flow: self.flow,
-            run: self.run,
-            lease_owner: self.lease_owner,
+        let batch = QueuedBatch {
+            output,
             replace: !self.wrote_batch,
-            output: &output,
             progress,
-            events: std::slice::from_ref(&event),
+            event,
         };
-        self.store.write_batch(&batch).await.map_err(PhaseFailure::internal)?;
         self.wrote_batch = true;
-        (self.wake)(self.flow.id);
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => self.writer.insert(BatchWriter::start(
+                self.shared.clone(),
+                self.flow.clone(),
+                self.run.clone(),
+                self.lease_owner.to_string(),
+                self.wake.clone(),
+            )),
+        };
+        if writer.sender.send(batch).await.is_err() {
+            // The writer stopped at a refused write: that is the phase's error.
+            self.flush_writes().await?;
+            return Err(PhaseFailure::internal(anyhow::anyhow!("the batch writer stopped")));
+        }
         Ok(())
+    }
+
+    /// Waits until every queued batch is written; the first refused write is the error.
+    pub async fn flush_writes(&mut self) -> Result<(), PhaseFailure> {
+        let Some(writer) = self.writer.take() else {
+            return Ok(());
+        };
+        drop(writer.sender);
+        match writer.task.await {
+            Ok(result) => result.map_err(PhaseFailure::internal),
+            Err(join) => Err(PhaseFailure::internal(join)),
+        }
     }
 
     /// A streaming phase that wrote no batch still replaces what an earlier attempt wrote.
@@ -275,15 +303,17 @@ impl UnitedDiscoveryFlow {
         flow: &FlowRecord,
         run: &PhaseRunRecord,
         lease_owner: &str,
-        wake: &(dyn Fn(Uuid) + Send + Sync),
+        wake: Arc<dyn Fn(Uuid) + Send + Sync>,
     ) -> PhaseReport {
         let mut input = PhaseInput {
             store: self.store.as_ref(),
+            shared: self.store.clone(),
             scope,
             flow,
             run,
             lease_owner,
             wake,
+            writer: None,
             tasks: Vec::new(),
             batches: Default::default(),
             wrote_batch: false,
@@ -302,6 +332,9 @@ impl UnitedDiscoveryFlow {
             PhaseName::QuestionnaireGeneration => phases::collection::questionnaire(&mut input).await,
             PhaseName::DataValidation => phases::collection::data_validation(&mut input).await,
         };
+        // A phase is done when its last batch is written.
+        let flushed = input.flush_writes().await;
+        let outcome = outcome.and_then(|success| flushed.map(|()| success));
         if outcome.is_err()
             && input.wrote_batch
             && let Some(empty) = partial_output(run.phase)
@@ -310,7 +343,11 @@ impl UnitedDiscoveryFlow {
             // takes back the batches it wrote, if the database still answers.
             let message = "the phase failed: its partial output was removed".to_string();
             input.wrote_batch = false;
-            if let Err(err) = input.write_batch(empty, None, message).await {
+            let cleared = match input.write_batch(empty, None, message).await {
+                Ok(()) => input.flush_writes().await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = cleared {
                 tracing::warn!(error = ?err.internal, flow = %flow.id, "removing a failed phase's partial output failed");
             }
         }
@@ -318,6 +355,54 @@ impl UnitedDiscoveryFlow {
             outcome,
             tasks: input.into_tasks(),
         }
+    }
+}
+
+/// A batch waiting for the writer.
+struct QueuedBatch {
+    output: PhaseOutput,
+    replace: bool,
+    progress: i32,
+    event: EventPayload,
+}
+
+/// Writes a streaming phase's batches in order on a task of its own, so the phase computes
+/// the next batch while the database takes this one. One batch waits at most: memory stays
+/// at about two batches.
+struct BatchWriter {
+    sender: tokio::sync::mpsc::Sender<QueuedBatch>,
+    task: tokio::task::JoinHandle<Result<(), crate::store::StoreError>>,
+}
+
+impl BatchWriter {
+    fn start(
+        store: Arc<dyn Store>,
+        flow: FlowRecord,
+        run: PhaseRunRecord,
+        lease_owner: String,
+        wake: Arc<dyn Fn(Uuid) + Send + Sync>,
+    ) -> Self {
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<QueuedBatch>(1);
+        let task = tokio::spawn(
+            async move {
+                while let Some(queued) = batches.recv().await {
+                    let batch = PhaseBatch {
+                        flow: &flow,
+                        run: &run,
+                        lease_owner: &lease_owner,
+                        replace: queued.replace,
+                        output: &queued.output,
+                        progress: queued.progress,
+                        events: std::slice::from_ref(&queued.event),
+                    };
+                    store.write_batch(&batch).await?;
+                    wake(flow.id);
+                }
+                Ok(())
+            }
+            .in_current_span(),
+        );
+        BatchWriter { sender, task }
     }
 }
 

@@ -208,9 +208,9 @@ impl MasterFlowOrchestrator {
             return Ok(());
         };
         let events = self.events.clone();
-        let wake = move |flow: Uuid| events.wake(flow);
+        let wake: Arc<dyn Fn(Uuid) + Send + Sync> = Arc::new(move |flow: Uuid| events.wake(flow));
         let started = std::time::Instant::now();
-        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope, &flow, &run, lease_owner, &wake))
+        let report = std::panic::AssertUnwindSafe(self.discovery.run(&scope, &flow, &run, lease_owner, wake))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| PhaseReport {

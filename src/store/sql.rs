@@ -243,12 +243,13 @@ macro_rules! impl_sql_store {
                 let mut tx = self.begin_read($crate::store::Unit::Tenant(scope.client_account_id)).await?;
                 let assets = sqlx::query_as(concat!(
                     "SELECT ", asset_columns!(), " FROM assets WHERE flow_id = $1 AND", tenant_2_3!(),
-                    "AND ($4 IS NULL OR source_key > $4) ORDER BY source_key LIMIT $5"
+                    "AND source_key > $4 ORDER BY source_key LIMIT $5"
                 ))
                 .bind(flow_id)
                 .bind(scope.client_account_id)
                 .bind(scope.engagement_id)
-                .bind(after)
+                // Every key sorts after the empty string: the first page needs no other query.
+                .bind(after.unwrap_or(""))
                 .bind(limit)
                 .fetch_all(self.counted(&mut tx))
                 .await?;

@@ -151,6 +151,8 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     input
         .clear_if_unwritten(PhaseOutput::CleansedRecords(Vec::new()))
         .await?;
+    // The merges read back records written above.
+    input.flush_writes().await?;
     merge_groups(input, state).await
 }
 
