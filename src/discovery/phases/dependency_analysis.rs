@@ -16,7 +16,8 @@ use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share
 use crate::domain::PhaseName;
 use crate::store::{AssetRecord, DependencyRecord, PhaseOutput};
 
-/// Unresolved references listed in the summary; all are counted.
+/// Unresolved references (and applications, subnets, shared hosts, cycles, hubs and chains)
+/// listed in the summary; all are counted.
 const UNRESOLVED_LISTED: usize = 100;
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
@@ -82,12 +83,18 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "references": references,
                 "unresolved": topology.unresolved.len(),
                 "unresolvedReferences": topology.unresolved.iter().take(UNRESOLVED_LISTED).collect::<Vec<_>>(),
-                "applications": groups,
-                "subnets": topology.subnets,
-                "sharedHosts": topology.shared_hosts,
-                "cycles": topology.cycles,
-                "hubs": topology.hubs,
-                "longestChains": topology.longest_chains,
+                // The summary lives in the flow's state, read with the flow: lists are capped
+                // like the unresolved references, with their full counts beside them.
+                "applications": first(&groups),
+                "applicationCount": groups.len(),
+                "subnets": first(&topology.subnets),
+                "subnetCount": topology.subnets.len(),
+                "sharedHosts": first(&topology.shared_hosts),
+                "sharedHostCount": topology.shared_hosts.len(),
+                "cycles": first(&topology.cycles),
+                "cycleCount": topology.cycles.len(),
+                "hubs": first(&topology.hubs),
+                "longestChains": first(&topology.longest_chains),
                 "supervisor": anomalies,
             });
             Ok((edges, summary, topology_input.assets.len()))
@@ -106,6 +113,11 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     }
     input.clear_if_unwritten(PhaseOutput::Dependencies(Vec::new())).await?;
     Ok(PhaseSuccess::streamed("dependencyAnalysis", summary, items))
+}
+
+/// The first `UNRESOLVED_LISTED` items of a list, for the summary.
+fn first<T>(items: &[T]) -> &[T] {
+    &items[..items.len().min(UNRESOLVED_LISTED)]
 }
 
 /// What dependency analysis reads of an asset: its names, addresses, kind and references.

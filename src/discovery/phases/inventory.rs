@@ -14,7 +14,7 @@ use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetDraft, CleanRecord};
 use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
-use crate::store::{AssetRecord, FlowRecord, PhaseOutput};
+use crate::store::{AssetRecord, PhaseOutput};
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
     let total = input.flow.flow_state.0["dataCleansing"]["recordsOut"]
@@ -40,7 +40,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
         }
         let last_page = page.len() < BATCH_ROWS;
         after = page.last().map_or(after, |r| r.position);
-        let flow = input.flow.clone();
+        let owner = (input.flow.id, input.flow.client_account_id, input.flow.engagement_id);
         let drafts = input
             .compute_batch(move |log| {
                 let records = page
@@ -61,7 +61,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                         },
                     )?
                     .value;
-                Ok(drafts.into_iter().map(|d| asset_row(&flow, run, d)).collect::<Vec<_>>())
+                Ok(drafts.into_iter().map(|d| asset_row(owner, run, d)).collect::<Vec<_>>())
             })
             .await?;
         for asset in &drafts {
@@ -103,14 +103,19 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
         .await
 }
 
-fn asset_row(flow: &FlowRecord, inventory_run: uuid::Uuid, draft: AssetDraft) -> AssetRecord {
+/// An asset row of the flow `(id, client account, engagement)`.
+fn asset_row(
+    (flow_id, client_account_id, engagement_id): (uuid::Uuid, uuid::Uuid, uuid::Uuid),
+    inventory_run: uuid::Uuid,
+    draft: AssetDraft,
+) -> AssetRecord {
     let now = Utc::now();
     let r = draft.record;
     AssetRecord {
         id: new_id(),
-        flow_id: flow.id,
-        client_account_id: flow.client_account_id,
-        engagement_id: flow.engagement_id,
+        flow_id,
+        client_account_id,
+        engagement_id,
         source_key: r.key,
         name: r.name,
         asset_type: draft.asset_type,
