@@ -335,6 +335,13 @@ impl UnitedDiscoveryFlow {
         // A phase is done when its last batch is written.
         let flushed = input.flush_writes().await;
         let outcome = outcome.and_then(|success| flushed.map(|()| success));
+        if outcome.is_ok()
+            && let Some(table) = bulk_table(run.phase)
+            && let Err(err) = self.store.analyze(table).await
+        {
+            // Slower plans for the next phase, not a wrong result.
+            tracing::warn!(error = %err, table, "refreshing statistics after a bulk load failed");
+        }
         if outcome.is_err()
             && input.wrote_batch
             && let Some(empty) = partial_output(run.phase)
@@ -355,6 +362,19 @@ impl UnitedDiscoveryFlow {
             outcome,
             tasks: input.into_tasks(),
         }
+    }
+}
+
+/// The table a streaming phase bulk-loads: its statistics are refreshed when the phase ends,
+/// so the next phase's page reads are planned for its real size.
+fn bulk_table(phase: PhaseName) -> Option<&'static str> {
+    match phase {
+        PhaseName::DataImport => Some("raw_import_records"),
+        PhaseName::DataCleansing => Some("cleansed_records"),
+        PhaseName::Inventory => Some("assets"),
+        PhaseName::DependencyAnalysis => Some("asset_dependencies"),
+        PhaseName::TechDebtAnalysis => Some("tech_debt_items"),
+        _ => None,
     }
 }
 

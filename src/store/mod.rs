@@ -89,6 +89,9 @@ pub trait Store: Send + Sync + 'static {
     /// one before it; otherwise `StoreError::Conflict` and nothing is written. The phase run and
     /// the phase output, when given, are written in the same transaction.
     async fn write_flow(&self, change: &FlowChange<'_>) -> StoreResult<()>;
+    /// Refreshes the planner's statistics of a table a phase has just bulk-loaded (PostgreSQL;
+    /// SQLite plans these reads well without them).
+    async fn analyze(&self, table: &'static str) -> StoreResult<()>;
     /// Writes one batch of a running phase's output with its progress and events, in a
     /// transaction of its own, if `batch.lease_owner` still holds the run's lease (otherwise
     /// `StoreError::LeaseLost` and nothing is written).

@@ -75,6 +75,14 @@ impl PgStore {
         ids.to_vec()
     }
 
+    async fn analyze_table(pool: &PgPool, table: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT flowgraph_analyze($1)")
+            .bind(table)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
     fn ints(values: &[i32]) -> Vec<i32> {
         values.to_vec()
     }

@@ -276,6 +276,11 @@ macro_rules! impl_sql_store {
                 Ok(counts)
             }
 
+            async fn analyze(&self, table: &'static str) -> $crate::store::StoreResult<()> {
+                Self::analyze_table(&self.pool, table).await?;
+                Ok(())
+            }
+
             #[tracing::instrument(skip_all, fields(flow = %batch.flow.id, phase = %batch.run.phase))]
             async fn write_batch(&self, batch: &$crate::store::PhaseBatch<'_>) -> $crate::store::StoreResult<()> {
                 let flow = batch.flow;
