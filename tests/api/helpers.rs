@@ -262,9 +262,9 @@ impl TestApp {
     }
 
     /// A discovery flow of the sample CSV.
-    /// A discovery flow created from a file uploaded as the GraphQL multipart request spec has
-    /// it (operations, map, then the file part); its id.
-    pub async fn upload_flow(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> String {
+    /// createFlow with a file uploaded as the GraphQL multipart request spec has it
+    /// (operations, map, then the file part); the server's answer.
+    pub async fn upload(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> reqwest::Result<reqwest::Response> {
         let operations = json!({
             "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"upload\", file: $file }) { id } }",
             "variables": { "file": null }
@@ -276,12 +276,18 @@ impl TestApp {
                 "0",
                 reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
             );
-        let response: Value = self
-            .http
+        self.http
             .post(self.url("/graphql"))
             .bearer_auth(token)
             .multipart(form)
             .send()
+            .await
+    }
+
+    /// A discovery flow created from an uploaded file; its id.
+    pub async fn upload_flow(&self, token: &str, file_name: &str, bytes: Vec<u8>) -> String {
+        let response: Value = self
+            .upload(token, file_name, bytes)
             .await
             .unwrap()
             .json()

@@ -114,20 +114,8 @@ async fn empty_input_is_refused(app: TestApp) {
         .await;
     assert_eq!(error_code(&empty_csv), "BAD_USER_INPUT");
 
-    let operations = json!({
-        "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"empty\", file: $file }) { id } }",
-        "variables": { "file": null }
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part("0", reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.csv"));
     let response: Value = app
-        .http
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
+        .upload(&token, "empty.csv", Vec::new())
         .await
         .unwrap()
         .json()
@@ -179,24 +167,7 @@ async fn uploads_have_their_own_limit() {
     let id = app.upload_flow(&token, "cmdb.csv", csv.into_bytes()).await;
     assert!(!id.is_empty());
 
-    let operations = json!({
-        "query": "mutation($file: Upload!) { createFlow(input: { flowType: DISCOVERY, name: \"big\", file: $file }) { id } }",
-        "variables": { "file": null }
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(vec![b'x'; 2 * 1024 * 1024]).file_name("big.csv"),
-        );
-    let response = app
-        .http
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await;
+    let response = app.upload(&token, "big.csv", vec![b'x'; 2 * 1024 * 1024]).await;
     if let Ok(response) = response {
         assert_eq!(response.status(), 413);
         let body: Value = response.json().await.unwrap();
