@@ -176,6 +176,24 @@ async fn json_records_and_file_upload_import(app: TestApp) {
     assert_eq!(summary["rows"], 31);
     assert_eq!(summary["encoding"], "utf-8-bom");
     assert_eq!(summary["columns"][0], "Server Name");
+
+    // The same JSON as an uploaded file: read back from its stored chunks, parsed whole.
+    let id = app
+        .upload_flow(&token, "cmdb.json", SAMPLE_JSON.as_bytes().to_vec())
+        .await;
+    let summary = app.data(&token, EXECUTE, json!({ "id": id })).await["executePhase"]["result"].clone();
+    assert_eq!(
+        (summary["format"].as_str(), summary["rows"].as_i64()),
+        (Some("json"), Some(20)),
+        "{summary:#}"
+    );
+    assert!(
+        summary["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "network.fqdn")
+    );
 }
 
 /// A file larger than one stored chunk (1 MiB) imports exactly as a small one: a character and a
