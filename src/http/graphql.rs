@@ -124,13 +124,19 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     } else {
         state.max_body_bytes
     };
+    // The rest of the body stays unread, so the connection cannot carry another request:
+    // `Connection: close` tells the client not to reuse it.
     let too_large = || {
-        refuse(
+        let mut response = refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("the request body is larger than {limit} bytes"),
-        )
+        );
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        response
     };
-    // Refuse on the declared length before reading a byte; `to_bytes` also stops at the limit.
+    // Refuse on the declared length before reading a byte; the stream below stops at the limit.
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
