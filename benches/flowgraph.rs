@@ -74,9 +74,14 @@ impl Server {
     }
 
     async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_at(&self.base, query, variables).await
+    }
+
+    /// A GraphQL request with this server's token to the server at `base`: its data.
+    async fn gql_at(&self, base: &str, query: &str, variables: Value) -> Value {
         let response: Value = self
             .http
-            .post(format!("{}/graphql", self.base))
+            .post(format!("{base}/graphql"))
             .bearer_auth(&self.token)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
@@ -260,22 +265,18 @@ async fn pipeline(server: &Server, rows: usize) {
             }
         }
     });
-    let response: Value = server
-        .http
-        .post(format!("{}/graphql", process.base))
-        .bearer_auth(&server.token)
-        .json(&json!({ "query": "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics phases { name startedAt completedAt } assets { totalCount } } }", "variables": { "id": id } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = server
+        .gql_at(
+            &process.base,
+            "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status performanceMetrics phases { name startedAt completedAt } assets { totalCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
     let total = clock.elapsed();
     let _ = done_tx.send(());
     let samples = sampler.await.unwrap();
-    let flow = &response["data"]["executeFlow"];
-    assert_eq!(flow["status"], "COMPLETED", "{response}");
+    let flow = &done["executeFlow"];
+    assert_eq!(flow["status"], "COMPLETED", "{done}");
     let assets = flow["assets"]["totalCount"].as_f64().unwrap();
     println!("\n## pipeline: {rows} rows on {} ({} assets)", server.label, assets);
     println!("| phase | ms | items | items/s | server RSS max MB |\n|---|---:|---:|---:|---:|");

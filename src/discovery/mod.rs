@@ -92,14 +92,12 @@ pub struct PhaseReport {
 
 /// What a handler gets: where to read, for whom, which flow and run; where its agent tasks go.
 pub struct PhaseInput<'a> {
-    pub store: &'a dyn Store,
+    pub store: Arc<dyn Store>,
     pub scope: &'a TenantScope,
     pub flow: &'a FlowRecord,
     run: &'a PhaseRunRecord,
     /// The worker's lease on the run: each batch a phase writes is refused once it is lost.
     lease_owner: &'a str,
-    /// The same store, for the batch writer's task.
-    shared: Arc<dyn Store>,
     /// Tells the event pump that events of the flow were stored.
     wake: Arc<dyn Fn(Uuid) + Send + Sync>,
     writer: Option<BatchWriter>,
@@ -217,7 +215,7 @@ impl PhaseInput<'_> {
         let writer = match &mut self.writer {
             Some(writer) => writer,
             None => self.writer.insert(BatchWriter::start(
-                self.shared.clone(),
+                self.store.clone(),
                 self.flow.clone(),
                 self.run.clone(),
                 self.lease_owner.to_string(),
@@ -306,8 +304,7 @@ impl UnitedDiscoveryFlow {
         wake: Arc<dyn Fn(Uuid) + Send + Sync>,
     ) -> PhaseReport {
         let mut input = PhaseInput {
-            store: self.store.as_ref(),
-            shared: self.store.clone(),
+            store: self.store.clone(),
             scope,
             flow,
             run,

@@ -2,8 +2,7 @@
 //! It is a static page over the public GraphQL API and its subscriptions, nothing else.
 
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
 const INDEX: &str = include_str!("../../console/index.html");
 
@@ -40,16 +39,6 @@ pub async fn index() -> Html<&'static str> {
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        // No long caching: app.js and app.css change with the binary and keep their names.
-        Some((_, content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such console asset").into_response(),
-    }
+    // No long caching: app.js and app.css change with the binary and keep their names.
+    super::playground::bundled(ASSETS, &file, "no-cache", "no such console asset")
 }

@@ -45,15 +45,26 @@ pub async fn index() -> Html<&'static str> {
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+    bundled(ASSETS, &file, "public, max-age=86400", "no such playground asset")
+}
+
+/// A file built into the binary, looked up by name in `assets` (name, content type, bytes):
+/// the playground's and the console's.
+pub(super) fn bundled(
+    assets: &[(&str, &'static str, &'static [u8])],
+    file: &str,
+    cache_control: &'static str,
+    not_found: &'static str,
+) -> Response {
+    match assets.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, bytes)) => (
             [
                 (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::CACHE_CONTROL, cache_control),
             ],
             *bytes,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such playground asset").into_response(),
+        None => (StatusCode::NOT_FOUND, not_found).into_response(),
     }
 }

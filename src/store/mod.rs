@@ -227,17 +227,3 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     store.migrate().await?;
     Ok(store)
 }
-
-/// Reads until `buf` is full or the input ends; returns how much was read.
-pub(crate) fn read_full(input: &mut (dyn std::io::Read + Send), buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(filled)
-}

@@ -111,8 +111,7 @@ pub enum PhaseOutput {
         removed: Vec<i32>,
         records: Vec<CleansedRecord>,
     },
-    /// Upserted by (flow, source key), keeping ids and validation; assets of older runs are swept
-    /// (as a batch: only upserted, see `SweepAssets`).
+    /// Upserted by (flow, source key), keeping ids and validation (a batch of the inventory).
     Assets(Vec<AssetRecord>),
     /// The last step of an inventory written in batches: assets an older run left are deleted.
     SweepAssets {

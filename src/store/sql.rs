@@ -121,9 +121,12 @@ macro_rules! impl_sql_store {
                 .execute(&mut *tx)
                 .await?;
                 if let Some(upload) = upload {
-                    let mut chunk = vec![0u8; $crate::store::UPLOAD_CHUNK];
+                    let mut chunk = Vec::with_capacity($crate::store::UPLOAD_CHUNK);
                     for seq in 0i32.. {
-                        let filled = $crate::store::read_full(upload, &mut chunk).map_err(sqlx::Error::Io)?;
+                        chunk.clear();
+                        let limit = $crate::store::UPLOAD_CHUNK as u64;
+                        let filled = std::io::Read::read_to_end(&mut std::io::Read::take(&mut *upload, limit), &mut chunk)
+                            .map_err(sqlx::Error::Io)?;
                         if filled == 0 {
                             break;
                         }
@@ -135,7 +138,7 @@ macro_rules! impl_sql_store {
                         .bind(flow.client_account_id)
                         .bind(flow.engagement_id)
                         .bind(seq)
-                        .bind(&chunk[..filled])
+                        .bind(&chunk[..])
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -298,9 +301,7 @@ macro_rules! impl_sql_store {
                 if held.rows_affected() != 1 {
                     return Err($crate::store::StoreError::LeaseLost);
                 }
-                // Assets are swept only when the phase completes (`SweepAssets`), never per batch.
-                let replace = batch.replace && !matches!(batch.output, $crate::store::PhaseOutput::Assets(_));
-                Self::write_output(&mut tx, flow, batch.output, replace).await?;
+                Self::write_output(&mut tx, flow, batch.output, batch.replace).await?;
                 Self::insert_events(&mut tx, flow, batch.events).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1164,7 +1165,7 @@ macro_rules! impl_sql_store {
             }
 
             /// Writes a phase's output; with `replace`, first deletes what an earlier run wrote
-            /// (assets are upserted either way, and swept only by `Assets` with `replace`).
+            /// (assets are upserted either way, and swept by `SweepAssets`).
             async fn write_output(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 flow: &$crate::store::FlowRecord,
@@ -1235,20 +1236,9 @@ macro_rules! impl_sql_store {
                         Self::insert_cleansed_records(tx, flow, records).await?;
                     }
                     $crate::store::PhaseOutput::Assets(assets) => {
-                        // A re-run keeps each asset's id, validation and analysis results.
+                        // A re-run keeps each asset's id, validation and analysis results; what
+                        // it no longer has goes with `SweepAssets`.
                         Self::upsert_assets(tx, assets).await?;
-                        if !replace {
-                            return Ok(());
-                        }
-                        if let Some(run) = assets.first().map(|a| a.inventory_run) {
-                            sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
-                                .bind(flow.id)
-                                .bind(run)
-                                .execute(&mut **tx)
-                                .await?;
-                        } else {
-                            sqlx::query("DELETE FROM assets WHERE flow_id = $1").bind(flow.id).execute(&mut **tx).await?;
-                        }
                     }
                     $crate::store::PhaseOutput::SweepAssets { inventory_run } => {
                         sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")

@@ -19,7 +19,7 @@ async fn load(
         .flow
         .master_flow_id
         .ok_or_else(|| PhaseFailure::user("an assessment needs its master discovery flow"))?;
-    let store = input.store;
+    let store = &input.store;
     let assets = store
         .flow_assets(input.scope, master)
         .await

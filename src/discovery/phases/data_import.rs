@@ -27,11 +27,13 @@ const BAD_ROWS_LISTED: usize = 100;
 enum Source {
     /// Text kept whole in the flow (a `csv` argument, or a file uploaded before chunks).
     Text(Option<String>),
-    /// An uploaded file stored in chunks.
+    /// An uploaded file stored in chunks, read from chunk `next` on; once all are read, the
+    /// source becomes an exhausted `Text(None)`.
     Chunks { next: i32, decoder: TextDecoder },
 }
 
 /// What the import has read so far, moved to the blocking pool for each piece of text.
+#[derive(Default)]
 struct Import {
     format: Option<import::SourceFormat>,
     csv: CsvStream,
@@ -49,29 +51,9 @@ struct Import {
     /// Time the two agents spent on the rows so far.
     validation_time: Duration,
     profile_time: Duration,
-    seen_text: bool,
 }
 
 impl Import {
-    fn new() -> Self {
-        Import {
-            format: None,
-            csv: CsvStream::new(),
-            json: String::new(),
-            rows: Vec::new(),
-            bad_rows: Vec::new(),
-            bad_count: 0,
-            columns: Vec::new(),
-            delimiter: None,
-            blank_lines: 0,
-            validation: ValidationState::default(),
-            profile: None,
-            validation_time: Duration::ZERO,
-            profile_time: Duration::ZERO,
-            seen_text: false,
-        }
-    }
-
     /// Takes the next piece of text (`None`: the end) and parses what it completes.
     fn feed(&mut self, piece: Option<&str>) -> Result<(), ImportError> {
         let piece = piece.unwrap_or_default();
@@ -82,7 +64,6 @@ impl Import {
                 None => {}
             }
         }
-        self.seen_text |= self.format.is_some();
         match self.format {
             Some(import::SourceFormat::Json) => self.json.push_str(piece),
             _ => {
@@ -97,10 +78,9 @@ impl Import {
 
     /// The end of the text: the last rows, or the whole JSON.
     fn finish(&mut self) -> Result<(), ImportError> {
-        if !self.seen_text {
-            return Err(ImportError::Empty);
-        }
+        // No format yet: nothing but white space was read.
         match self.format {
+            None => return Err(ImportError::Empty),
             Some(import::SourceFormat::Json) => {
                 let json = std::mem::take(&mut self.json);
                 let outcome = import::parse_text(&json)?;
@@ -108,7 +88,7 @@ impl Import {
                 self.rows = outcome.rows;
                 self.keep_bad(outcome.bad_rows);
             }
-            _ => {
+            Some(import::SourceFormat::Csv) => {
                 self.csv.finish();
                 let mut bad = Vec::new();
                 self.csv.pump(&mut self.rows, &mut bad)?;
@@ -131,14 +111,12 @@ impl Import {
     fn take(&mut self, limit: usize) -> Vec<ImportRecord> {
         let rest = self.rows.split_off(limit.min(self.rows.len()));
         let rows = std::mem::replace(&mut self.rows, rest);
-        if self.profile.is_none() {
-            let columns = match self.format {
-                Some(import::SourceFormat::Csv) | None => self.csv.columns().to_vec(),
+        let profile = self.profile.get_or_insert_with(|| {
+            ProfileState::new(match self.format {
                 Some(import::SourceFormat::Json) => self.columns.clone(),
-            };
-            self.profile = Some(ProfileState::new(columns));
-        }
-        let profile = self.profile.as_mut().expect("set above");
+                _ => self.csv.columns().to_vec(),
+            })
+        });
         rows.into_iter()
             .map(|row| {
                 let record = SourceRecord {
@@ -189,23 +167,25 @@ impl Source {
     async fn next(&mut self, input: &PhaseInput<'_>) -> Result<Option<String>, PhaseFailure> {
         match self {
             Source::Text(text) => Ok(text.take()),
-            Source::Chunks { next, decoder } => {
+            Source::Chunks { next: seq, decoder } => {
                 let chunk = input
                     .store
-                    .upload_chunk(input.scope, input.flow.id, *next)
+                    .upload_chunk(input.scope, input.flow.id, *seq)
                     .await
                     .map_err(PhaseFailure::internal)?;
-                *next += 1;
-                Ok(match chunk {
-                    Some(bytes) => Some(decoder.decode(&bytes, false)),
-                    // The decoder's last call flushes a sequence cut off at the very end.
-                    None if *next > 0 => {
-                        let rest = decoder.decode(&[], true);
-                        *next = -1;
-                        (!rest.is_empty()).then_some(rest)
+                Ok(Some(match chunk {
+                    Some(bytes) => {
+                        *seq += 1;
+                        decoder.decode(&bytes, false)
                     }
-                    None => None,
-                })
+                    // Past the last chunk: the decoder's last call flushes a sequence cut off
+                    // at the very end (usually nothing).
+                    None => {
+                        let rest = decoder.decode(&[], true);
+                        *self = Source::Text(None);
+                        rest
+                    }
+                }))
             }
         }
     }
@@ -223,7 +203,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
         .map_err(PhaseFailure::internal)?
         .ok_or_else(|| PhaseFailure::user("the flow has no raw data to import"))?;
     let total_bytes = raw.get("bytes").and_then(Value::as_u64);
-    let mut state = Import::new();
+    let mut state = Import::default();
     let encoding = match raw.get("source").and_then(Value::as_str) {
         Some("records") => {
             let outcome = import::parse_records(&raw["records"]).map_err(failed)?;
@@ -259,7 +239,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
         }
     };
     // What remains: the inline JSON rows, or a last short batch.
-    let mut rows_total = state.validation_rows();
+    let mut rows_total = state.validation.rows_checked();
     while !state.rows.is_empty() {
         let (batch, back) = take(state).await?;
         state = back;
@@ -271,12 +251,6 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     }
     input.clear_if_unwritten(PhaseOutput::ImportRecords(Vec::new())).await?;
     summarize(input, state, encoding).await
-}
-
-impl Import {
-    fn validation_rows(&self) -> usize {
-        self.validation.rows_checked()
-    }
 }
 
 /// Parses one piece off the async workers; returns the full batches it completed.

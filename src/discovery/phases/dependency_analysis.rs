@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::supervise;
+use super::{AssetPages, supervise};
 use crate::agents::dependencies::{
     ApplicationGrouping, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
@@ -23,22 +23,11 @@ const UNRESOLVED_LISTED: usize = 100;
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
     // Dependency resolution needs every asset at once, but only what names and links it: read
     // page by page and keep the identity fields, not the attributes.
-    let (mut after, mut ids, mut facts) = (None::<String>, HashMap::new(), Vec::new());
-    loop {
-        let page = input
-            .store
-            .asset_page(input.scope, input.flow.id, after.as_deref(), BATCH_ROWS as i64)
-            .await
-            .map_err(PhaseFailure::internal)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.source_key.clone());
-        let full = page.len() == BATCH_ROWS;
+    let (mut pages, mut ids, mut facts) = (AssetPages::default(), HashMap::new(), Vec::new());
+    while let Some(page) = pages.next(input).await? {
         for asset in page {
             ids.insert(asset.source_key.clone(), asset.id);
             facts.push(identity(asset));
-        }
-        if !full {
-            break;
         }
     }
     if facts.is_empty() {

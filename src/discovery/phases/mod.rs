@@ -11,7 +11,7 @@ pub mod tech_debt_analysis;
 
 use serde_json::Value;
 
-use super::{PhaseFailure, TaskLog};
+use super::{BATCH_ROWS, PhaseFailure, PhaseInput, TaskLog};
 use crate::agents::supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
 use crate::agents::types::{AssetFacts, SourceRecord};
 use crate::store::{AssetRecord, ImportRecord};
@@ -60,6 +60,30 @@ fn asset_facts(asset: &AssetRecord) -> AssetFacts {
         business_criticality: asset.business_criticality.clone(),
         depends_on: asset.depends_on.0.clone(),
         attributes,
+    }
+}
+
+/// The flow's assets a page of `BATCH_ROWS` at a time, in source-key order (keyset pages).
+#[derive(Default)]
+struct AssetPages {
+    after: Option<String>,
+    done: bool,
+}
+
+impl AssetPages {
+    /// The next page; `None` after the last.
+    async fn next(&mut self, input: &PhaseInput<'_>) -> Result<Option<Vec<AssetRecord>>, PhaseFailure> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = input
+            .store
+            .asset_page(input.scope, input.flow.id, self.after.as_deref(), BATCH_ROWS as i64)
+            .await
+            .map_err(PhaseFailure::internal)?;
+        self.done = page.len() < BATCH_ROWS;
+        self.after = page.last().map(|a| a.source_key.clone());
+        Ok((!page.is_empty()).then_some(page))
     }
 }
 

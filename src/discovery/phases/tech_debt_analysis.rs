@@ -8,12 +8,12 @@ use std::sync::Arc;
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::{Tally, asset_facts, supervise};
+use super::{AssetPages, Tally, asset_facts, supervise};
 use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk, security_findings};
 use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetFacts, TechDebtFinding};
-use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
+use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
 use crate::store::{AssetRecord, AssetStrategy, PhaseOutput, TechDebtRecord};
 
@@ -43,17 +43,9 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     let total = input.flow.flow_state.0["inventory"]["assets"]
         .as_u64()
         .map(|n| n as usize);
-    let (mut after, mut assets, mut findings) = (None::<String>, 0usize, 0usize);
+    let (mut pages, mut assets, mut findings) = (AssetPages::default(), 0usize, 0usize);
     let (mut lifecycle, mut severity, mut six_r) = (Tally::default(), Tally::default(), Tally::default());
-    loop {
-        let page = input
-            .store
-            .asset_page(input.scope, input.flow.id, after.as_deref(), BATCH_ROWS as i64)
-            .await
-            .map_err(PhaseFailure::internal)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.source_key.clone());
-        let full = page.len() == BATCH_ROWS;
+    while let Some(page) = pages.next(input).await? {
         assets += page.len();
         let dependents = dependents.clone();
         let batch = input
@@ -76,9 +68,6 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
             strategies: batch.strategies,
         };
         input.write_batch(output, progress, message).await?;
-        if !full {
-            break;
-        }
     }
     if assets == 0 {
         return Err(PhaseFailure::user("no assets: run inventory first"));
