@@ -5,13 +5,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+
+/// Bytes of kernel send buffer per connection (Linux doubles it for its own bookkeeping).
+const SEND_BUFFER: usize = 256 * 1024;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::auth::{Claims, JwtKeys};
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::graphql::build_schema;
+use crate::graphql::{FanOut, build_schema};
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
@@ -55,8 +58,16 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
         let workers = WorkerPool::start(orchestrator.clone(), settings.workers);
+        let schema = build_schema(orchestrator.clone(), &settings.limits);
+        let subscriptions = FanOut::new(
+            schema.clone(),
+            orchestrator.clone(),
+            metrics.clone(),
+            settings.limits.subscriber_queue,
+        );
         let state = AppState {
-            schema: build_schema(orchestrator.clone(), &settings.limits),
+            schema,
+            subscriptions,
             limits: Arc::new(settings.limits.clone()),
             orchestrator,
             keys: Arc::new(keys),
@@ -97,9 +108,15 @@ impl Application {
         };
         // No Nagle delay: a response's or a websocket event's last small segment would otherwise
         // wait for the peer's delayed ACK (tens of ms on loopback).
+        // A fixed send buffer: left to autotuning, the kernel lets one socket buffer 4 MB for a
+        // peer that stopped reading, so 10,000 stalled subscribers could pin 40 GB. With this
+        // one a stalled websocket is noticed after a few hundred KB and closed (`http/ws.rs`).
         let listener = self.listener.tap_io(|stream| {
             if let Err(err) = stream.set_nodelay(true) {
                 tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+            if let Err(err) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER) {
+                tracing::debug!(error = %err, "cannot set SO_SNDBUF");
             }
         });
         let served = axum::serve(listener, router(self.state))

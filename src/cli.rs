@@ -90,6 +90,12 @@ struct ServeArgs {
     request_timeout_seconds: u64,
     #[arg(long, env = "FLOWGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = Limits::default().max_subscriptions_per_connection)]
     max_subscriptions_per_connection: usize,
+    /// Responses a subscription keeps for its slowest subscriber before closing that one's connection.
+    #[arg(long, env = "FLOWGRAPH_SUBSCRIBER_QUEUE", default_value_t = Limits::default().subscriber_queue)]
+    subscriber_queue: usize,
+    /// Seconds a websocket write may wait on a peer that does not read before the connection is dropped.
+    #[arg(long, env = "FLOWGRAPH_WS_WRITE_TIMEOUT_SECONDS", default_value_t = 10)]
+    ws_write_timeout_seconds: u64,
     /// Origins allowed to call the API from a browser, comma-separated (default: none).
     #[arg(long, env = "FLOWGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -244,6 +250,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             console: args.console,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds.max(1)),
             max_subscriptions_per_connection: args.max_subscriptions_per_connection,
+            subscriber_queue: args.subscriber_queue,
+            ws_write_timeout: std::time::Duration::from_secs(args.ws_write_timeout_seconds.max(1)),
             cors_origins: args.cors_origins.into_iter().filter(|o| !o.trim().is_empty()).collect(),
         },
         production: args.environment == "production",

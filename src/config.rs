@@ -61,6 +61,11 @@ pub struct Limits {
     pub console: bool,
     pub request_timeout: std::time::Duration,
     pub max_subscriptions_per_connection: usize,
+    /// Responses a subscription keeps for its slowest subscriber; one that falls further behind
+    /// has its connection closed (4008).
+    pub subscriber_queue: usize,
+    /// How long a websocket write may wait for a peer that does not read before it is dropped.
+    pub ws_write_timeout: std::time::Duration,
     /// Origins allowed cross-origin requests; empty: same origin only.
     pub cors_origins: Vec<String>,
 }
@@ -77,6 +82,8 @@ impl Default for Limits {
             console: true,
             request_timeout: std::time::Duration::from_secs(300),
             max_subscriptions_per_connection: 100,
+            subscriber_queue: 256,
+            ws_write_timeout: std::time::Duration::from_secs(10),
             cors_origins: Vec::new(),
         }
     }

@@ -72,6 +72,8 @@ pub struct Metrics {
     lease_reclaims: Counter,
     events_published: Counter,
     active_subscriptions: Gauge,
+    subscription_executions: Gauge,
+    slow_subscribers: Counter,
 }
 
 impl Default for Metrics {
@@ -150,6 +152,18 @@ impl Metrics {
                 "GraphQL subscriptions currently open",
                 Gauge::default(),
             ),
+            subscription_executions: register(
+                r,
+                "flowgraph_subscription_executions",
+                "Subscription executions running, each shared by its identical subscribers",
+                Gauge::default(),
+            ),
+            slow_subscribers: register(
+                r,
+                "flowgraph_slow_subscribers_closed",
+                "Websocket connections closed because a subscription fell too far behind",
+                Counter::default(),
+            ),
             operations: Mutex::default(),
             registry,
         }
@@ -216,6 +230,18 @@ impl Metrics {
         SubscriptionGuard(self.active_subscriptions.clone())
     }
 
+    /// Counts one running subscription execution (`flowgraph_subscription_executions`) while the guard lives.
+    #[must_use = "the execution is only counted while the guard is alive"]
+    pub fn subscription_execution_started(&self) -> SubscriptionGuard {
+        self.subscription_executions.inc();
+        SubscriptionGuard(self.subscription_executions.clone())
+    }
+
+    /// Counts one connection closed for falling behind: `flowgraph_slow_subscribers_closed_total`.
+    pub fn slow_subscriber_closed(&self) {
+        self.slow_subscribers.inc();
+    }
+
     /// Renders every family, then the gauges only known at scrape time: `flowgraph_workers` and, when the store
     /// answered, `flowgraph_queue_depth{status}` (left out rather than stale when it did not).
     pub fn render(&self, workers: usize, queue_depth: Option<(i64, i64)>) -> String {
@@ -241,7 +267,7 @@ impl Metrics {
     }
 }
 
-/// Keeps one subscription counted in `flowgraph_active_subscriptions`; dropping it decrements the gauge.
+/// Keeps one subscription (or execution) counted in its gauge; dropping it decrements the gauge.
 pub struct SubscriptionGuard(Gauge);
 
 impl Drop for SubscriptionGuard {

@@ -2,10 +2,16 @@
 //! with the caller's context, so nothing is cached across users or tenants.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Error};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use uuid::Uuid;
 
 use super::caller;
@@ -25,8 +31,74 @@ pub struct Batcher {
 /// Shared by the batch's requests (a batch is one HTTP request of one caller).
 pub type Loaders = Arc<DataLoader<Batcher>>;
 
-pub fn loaders(orchestrator: Arc<MasterFlowOrchestrator>, ctx: RequestContext) -> Loaders {
-    Arc::new(DataLoader::new(Batcher { orchestrator, ctx }, tokio::spawn))
+/// One statement can take this many keys (ids travel as one array parameter on both databases).
+const MAX_BATCH: usize = 10_000;
+
+/// The request's loaders; their loads wait in `queue` until [`drive`] starts them.
+pub fn loaders(orchestrator: Arc<MasterFlowOrchestrator>, ctx: RequestContext, queue: &LoadQueue) -> Loaders {
+    let queue = queue.clone();
+    Arc::new(
+        DataLoader::new(Batcher { orchestrator, ctx }, move |load| queue.push(load))
+            .delay(std::time::Duration::ZERO)
+            .max_batch_size(MAX_BATCH),
+    )
+}
+/// The loads a request's DataLoaders queued and [`drive`] has not started yet.
+#[derive(Clone, Default)]
+pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+
+impl LoadQueue {
+    fn push(&self, load: BoxFuture<'static, ()>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(load);
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Notes whether the execution asked to be polled again (it yielded, or something it waits on
+/// is ready) before passing the wake on.
+struct Woken {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.task.wake_by_ref();
+    }
+}
+
+/// Runs one request's execution together with the loads its DataLoaders queue, in the request's
+/// own task. A queued load starts only when the execution can go no further without data, so
+/// every key one level of the query asks for, across all of its lists, lands in one load however
+/// busy the machine is. (With a timer window, a busy runtime polls the execution late, the timer
+/// fires first, and batches split: statements per request grew with the number of clients.)
+pub async fn drive<T>(queue: &LoadQueue, execution: impl Future<Output = T>) -> T {
+    let mut execution = std::pin::pin!(execution);
+    let mut loads = FuturesUnordered::new();
+    std::future::poll_fn(|cx| {
+        let woken = Arc::new(Woken {
+            woken: AtomicBool::new(false),
+            task: cx.waker().clone(),
+        });
+        let waker = Waker::from(woken.clone());
+        if let Poll::Ready(output) = execution.as_mut().poll(&mut TaskContext::from_waker(&waker)) {
+            return Poll::Ready(output);
+        }
+        if !woken.woken.load(Ordering::SeqCst) {
+            loads.extend(queue.take());
+        }
+        while let Poll::Ready(Some(())) = loads.poll_next_unpin(cx) {}
+        Poll::Pending
+    })
+    .await
 }
 
 /// The request's loaders; only an authenticated request has them.
@@ -99,7 +171,7 @@ pub struct AssetPageKey {
 
 #[derive(Debug, Clone)]
 pub struct AssetPage {
-    pub assets: Vec<AssetRecord>,
+    pub assets: Vec<Arc<AssetRecord>>,
     pub has_next_page: bool,
     pub total_count: i64,
 }
@@ -205,11 +277,11 @@ impl Loader<AgentStatsKey> for Batcher {
 }
 
 impl Loader<AssetKey> for Batcher {
-    type Value = AssetRecord;
+    type Value = Arc<AssetRecord>;
     type Error = Error;
-    async fn load(&self, keys: &[AssetKey]) -> Result<HashMap<AssetKey, AssetRecord>, Error> {
+    async fn load(&self, keys: &[AssetKey]) -> Result<HashMap<AssetKey, Self::Value>, Error> {
         let assets = self.orchestrator.assets(&self.ctx, &ids(keys, |k| k.0)).await?;
-        Ok(assets.into_iter().map(|a| (AssetKey(a.id), a)).collect())
+        Ok(assets.into_iter().map(|a| (AssetKey(a.id), Arc::new(a))).collect())
     }
 }
 
@@ -260,7 +332,7 @@ impl Loader<AssetPageKey> for Batcher {
                 .asset_pages(&self.ctx, &flows, &filter, after.as_deref(), limit)
                 .await?;
             let totals: HashMap<Uuid, i64> = pages.totals.into_iter().collect();
-            let mut by_flow = group(pages.assets, |a| a.flow_id);
+            let mut by_flow = group(pages.assets.into_iter().map(Arc::new).collect(), |a| a.flow_id);
             for key in keys {
                 let mut assets = by_flow.remove(&key.flow).unwrap_or_default();
                 let has_next_page = assets.len() as i64 > limit;

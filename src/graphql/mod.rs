@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over the orchestrator. No SQL here.
 
 mod enums;
+mod fanout;
 mod loaders;
 mod mutation;
 mod query;
@@ -19,7 +20,8 @@ use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::orchestrator::MasterFlowOrchestrator;
 
-pub use loaders::loaders;
+pub use fanout::{FanOut, SlowSubscriber, from_now};
+pub use loaders::{LoadQueue, drive, loaders};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;

@@ -123,7 +123,7 @@ impl MutationRoot {
         let asset = orchestrator(ctx)
             .validate_asset(caller(ctx)?, parse_id(&asset_id)?, status.as_str(), note)
             .await?;
-        Ok(Asset(asset))
+        Ok(Asset(asset.into()))
     }
 
     /// Answers to a collection flow's questions: each is validated and written to its asset

@@ -72,7 +72,7 @@ impl QueryRoot {
     /// One asset of the caller's tenant; another tenant's asset is NOT_FOUND.
     async fn asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Asset>> {
         let asset = orchestrator(ctx).asset(caller(ctx)?, parse_id(&id)?).await?;
-        Ok(Some(Asset(asset)))
+        Ok(Some(Asset(asset.into())))
     }
 
     /// Each agent's health over the caller's flows (or one flow): recent task outcomes and

@@ -1,8 +1,8 @@
 //! Live updates over websockets (graphql-transport-ws and the legacy graphql-ws). The token comes
 //! in `connection_init` and is checked once per connection (see `http/ws.rs`); every
-//! subscription sees only its tenant's flows.
+//! subscription sees only its tenant's flows. Identical subscribers share one execution of these
+//! resolvers (`fanout.rs`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Subscription};
@@ -12,7 +12,7 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::enums::{FlowStatus, PhaseName, PhaseStatus};
-use super::{caller, orchestrator, parse_id};
+use super::{caller, from_now, orchestrator, parse_id};
 use crate::agents::health::{AgentHealthReport, AgentStatus as Status, Health};
 use crate::store::{EventPayload, StoredEvent};
 
@@ -160,15 +160,13 @@ impl SubscriptionRoot {
         flow_id: ID,
         after_sequence: Option<i64>,
     ) -> Result<impl Stream<Item = PhaseEvent> + use<>> {
-        let orchestrator = orchestrator(ctx);
-        let events = orchestrator
+        let events = orchestrator(ctx)
             .watch_flow(caller(ctx)?, parse_id(&flow_id)?, after_sequence)
             .await?;
-        let guard = orchestrator.metrics.subscription_started();
-        Ok(ReceiverStream::new(events).filter_map(move |event| {
-            let _active = &guard;
-            phase_event(&event)
-        }))
+        if after_sequence.is_none() {
+            from_now(ctx);
+        }
+        Ok(ReceiverStream::new(events).filter_map(|event| phase_event(&event)))
     }
 
     /// Status and progress changes of every flow the token may see (of one engagement, if given).
@@ -178,13 +176,9 @@ impl SubscriptionRoot {
         engagement_id: Option<ID>,
     ) -> Result<impl Stream<Item = FlowEvent> + use<>> {
         let engagement = engagement_id.as_ref().map(parse_id).transpose()?;
-        let orchestrator = orchestrator(ctx);
-        let events = orchestrator.watch_tenant(caller(ctx)?, engagement);
-        let guard = orchestrator.metrics.subscription_started();
-        Ok(ReceiverStream::new(events).filter_map(move |event| {
-            let _active = &guard;
-            flow_event(&event)
-        }))
+        let events = orchestrator(ctx).watch_tenant(caller(ctx)?, engagement);
+        from_now(ctx);
+        Ok(ReceiverStream::new(events).filter_map(|event| flow_event(&event)))
     }
 
     /// A snapshot of every agent's health at start, then one at every change and heartbeat.
@@ -194,15 +188,12 @@ impl SubscriptionRoot {
         flow_id: Option<ID>,
     ) -> Result<impl Stream<Item = AgentHealthEvent> + use<>> {
         let flow = flow_id.as_ref().map(parse_id).transpose()?;
-        let orchestrator: &Arc<_> = orchestrator(ctx);
-        let snapshots = orchestrator.watch_agents(caller(ctx)?, flow, HEALTH_HEARTBEAT).await?;
-        let guard = orchestrator.metrics.subscription_started();
-        Ok(ReceiverStream::new(snapshots).map(move |reports| {
-            let _active = &guard;
-            AgentHealthEvent {
-                agents: reports.into_iter().map(AgentHealth).collect(),
-                at: Utc::now(),
-            }
+        let snapshots = orchestrator(ctx)
+            .watch_agents(caller(ctx)?, flow, HEALTH_HEARTBEAT)
+            .await?;
+        Ok(ReceiverStream::new(snapshots).map(|reports| AgentHealthEvent {
+            agents: reports.into_iter().map(AgentHealth).collect(),
+            at: Utc::now(),
         }))
     }
 }

@@ -467,7 +467,9 @@ impl FieldMapping {
     }
 }
 
-pub struct Asset(pub AssetRecord);
+/// Shared, not copied: one asset is often reached many times in one answer (as the target of
+/// every edge into it).
+pub struct Asset(pub std::sync::Arc<AssetRecord>);
 
 #[Object]
 impl Asset {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
-use crate::graphql::{check_breadth, loaders, tag_uncoded_errors};
+use crate::graphql::{LoadQueue, check_breadth, drive, loaders, tag_uncoded_errors};
 use crate::metrics::{ANONYMOUS_OPERATION, sanitize_operation};
 
 /// The operation a request runs (the one it names, else the first written), read from the
@@ -166,9 +166,10 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         Err(_) if over.load(Ordering::Relaxed) => return too_large(),
         Err(err) => return refuse(StatusCode::BAD_REQUEST, &format!("unreadable GraphQL request: {err}")),
     };
-    let requests: Vec<&async_graphql::Request> = match &batch {
+    let mut batch = batch;
+    let requests: Vec<&mut async_graphql::Request> = match &mut batch {
         BatchRequest::Single(one) => vec![one],
-        BatchRequest::Batch(all) => all.iter().collect(),
+        BatchRequest::Batch(all) => all.iter_mut().collect(),
     };
     if requests.len() > state.limits.max_root_fields {
         return refuse(StatusCode::BAD_REQUEST, "too many operations in one batch");
@@ -181,7 +182,7 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
     };
     let mut operations = Vec::with_capacity(requests.len());
     let mut spans = Vec::with_capacity(requests.len());
-    for request in &requests {
+    for request in requests {
         // A document that does not parse is left to the executor's error.
         let document = async_graphql::parser::parse_query(&request.query).ok();
         if let Some(Err(why)) = document.as_ref().map(|d| check_breadth(d, &state.limits)) {
@@ -192,23 +193,27 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         let name = sanitize_operation(&name).into_owned();
         spans.push(operation_span(request, kind, &name, tenant));
         operations.push(name);
+        // Parsed once: the executor takes this document instead of parsing the text again.
+        if let Some(document) = document {
+            request.set_parsed_query(document);
+        }
     }
+    let queue = LoadQueue::default();
     let batch = match &authentication {
         // Loaders are per request and per caller: nothing is cached across users or tenants.
-        Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone())),
+        Authentication::Authenticated(ctx) => batch.data(loaders(state.orchestrator.clone(), ctx.clone(), &queue)),
         _ => batch,
     };
     let batch = batch.data(authentication);
     let clock = std::time::Instant::now();
     // What `execute_batch` does, with each operation in its own span.
+    let execute = |request| drive(&queue, state.schema.execute(request));
     let mut response = match batch {
-        BatchRequest::Single(one) => {
-            BatchResponse::Single(state.schema.execute(one).instrument(spans[0].clone()).await)
-        }
+        BatchRequest::Single(one) => BatchResponse::Single(execute(one).instrument(spans[0].clone()).await),
         BatchRequest::Batch(all) => {
             let mut responses = Vec::with_capacity(all.len());
             for (request, span) in all.into_iter().zip(&spans) {
-                responses.push(state.schema.execute(request).instrument(span.clone()).await);
+                responses.push(execute(request).instrument(span.clone()).await);
             }
             BatchResponse::Batch(responses)
         }

@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::config::Limits;
-use crate::graphql::FlowgraphSchema;
+use crate::graphql::{FanOut, FlowgraphSchema};
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::store::Store;
@@ -32,6 +32,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: FlowgraphSchema,
+    /// The websockets' executor: one execution per group of identical subscribers.
+    pub subscriptions: FanOut,
     pub keys: Arc<JwtKeys>,
     pub store: Arc<dyn Store>,
     pub orchestrator: Arc<MasterFlowOrchestrator>,

@@ -1,8 +1,9 @@
 //! Websockets for subscriptions, on /graphql/ws and as an upgrade of GET /graphql. Both
 //! graphql-transport-ws and the legacy graphql-ws protocol are spoken (async-graphql's
 //! protocol engine); this module adds what a production server needs around it: the token
-//! checked once in `connection_init`, websocket pings with dead peers dropped, and a proper
-//! close frame when the server shuts down.
+//! checked once in `connection_init`, websocket pings with dead peers dropped, a proper close
+//! frame when the server shuts down, and slow consumers closed instead of waited for.
+//! Subscriptions execute once per group of identical subscribers (`graphql/fanout.rs`).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,11 +17,12 @@ use async_graphql::http::{
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{FutureExt, SinkExt, StreamExt, future};
 use tokio::sync::Notify;
 
 use super::AppState;
 use crate::auth::Authentication;
+use crate::graphql::SlowSubscriber;
 
 /// How often the server pings each client; one that answers nothing for two periods is dropped.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -28,9 +30,18 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const GOING_AWAY: u16 = 1001;
 /// Close code for a connection that opened more subscriptions than allowed.
 const TOO_MANY: u16 = 4429;
+/// Close code for a connection whose subscription fell further behind than its queue holds; the
+/// client may resubscribe (phaseUpdates with `afterSequence` resumes without a gap).
+const TOO_SLOW: u16 = 4008;
+/// Messages written per flush when several are ready.
+const WRITE_BATCH: usize = 64;
 
-/// A subscription the server completed (or refused) no longer counts against the cap.
+/// A subscription the server completed (or refused) no longer counts against the cap. Data
+/// messages, nearly all of them, are told by their start and not parsed.
 fn forget_finished(active: &Mutex<HashSet<String>>, text: &str) {
+    if text.starts_with(r#"{"type":"next""#) || text.starts_with(r#"{"type":"data""#) {
+        return;
+    }
     if let Ok(message) = serde_json::from_str::<serde_json::Value>(text)
         && matches!(message["type"].as_str(), Some("complete" | "error"))
         && let (Some(id), Ok(mut open)) = (message["id"].as_str(), active.lock())
@@ -105,8 +116,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
             future::ready(data)
         });
     let keys = state.keys.clone();
-    let engine =
-        ProtocolEngine::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
+    let slow = SlowSubscriber::default();
+    let slow_in = slow.clone();
+    let engine = ProtocolEngine::new(state.subscriptions.clone(), input, protocol).on_connection_init(
+        move |payload| async move {
             // Browsers cannot set headers on a websocket: the token travels in connection_init.
             let header = ["authorization", "Authorization"]
                 .iter()
@@ -115,6 +128,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                 authenticated @ Authentication::Authenticated(_) => {
                     let mut data = Data::default();
                     data.insert(authenticated);
+                    data.insert(slow_in);
                     Ok(data)
                 }
                 refused => Err(async_graphql::Error::new(match refused.context() {
@@ -122,24 +136,49 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                     Ok(_) => unreachable!("only failures reach here"),
                 })),
             }
-        });
+        },
+    );
     futures_util::pin_mut!(engine);
     let mut stopping = state.orchestrator.stopping();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    // A write the peer has not taken in this long means a socket that does not drain.
+    let write_timeout = state.limits.ws_write_timeout;
+    let to_frame = |outgoing: WsMessage| match outgoing {
+        WsMessage::Text(text) => {
+            forget_finished(&active, &text);
+            Message::Text(text.into())
+        }
+        WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })),
+    };
     loop {
         tokio::select! {
             outgoing = engine.next() => {
-                let message = match outgoing {
-                    Some(WsMessage::Text(text)) => {
-                        forget_finished(&active, &text);
-                        Message::Text(text.into())
+                let Some(outgoing) = outgoing else { break };
+                // What else is ready goes out in the same write.
+                let mut batch = vec![to_frame(outgoing)];
+                while batch.len() < WRITE_BATCH
+                    && let Some(Some(more)) = engine.next().now_or_never()
+                {
+                    batch.push(to_frame(more));
+                }
+                let write = async {
+                    for message in batch {
+                        sink.feed(message).await?;
                     }
-                    Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
-                    None => break,
+                    sink.flush().await
                 };
-                if sink.send(message).await.is_err() {
-                    break;
+                match tokio::time::timeout(write_timeout, write).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        tracing::info!("dropping a websocket whose peer stopped reading");
+                        state.metrics.slow_subscriber_closed();
+                        break;
+                    }
                 }
             }
             _ = ping.tick() => {
@@ -148,21 +187,27 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                     tracing::info!("dropping a websocket that stopped answering pings");
                     break;
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break;
+                match tokio::time::timeout(write_timeout, sink.send(Message::Ping(Default::default()))).await {
+                    Ok(Ok(())) => {}
+                    _ => break,
                 }
+            }
+            _ = slow.0.notified() => {
+                let frame = CloseFrame { code: TOO_SLOW, reason: "subscriber too slow; resubscribe".into() };
+                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
+                break;
             }
             _ = over_cap.notified() => {
                 let frame = CloseFrame { code: TOO_MANY, reason: "too many subscriptions on one connection".into() };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = tokio::time::timeout(write_timeout, sink.send(Message::Close(Some(frame)))).await;
                 break;
             }
             _ = stopping.changed() => {
                 let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = tokio::time::timeout(write_timeout, sink.send(Message::Close(Some(frame)))).await;
                 break;
             }
         }
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(write_timeout, sink.close()).await;
 }

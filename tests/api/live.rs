@@ -344,7 +344,7 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
             samples.entry(name).or_default().insert(keys.collect());
         }
     }
-    let expected: [(&str, &str, &str, &[&str]); 12] = [
+    let expected: [(&str, &str, &str, &[&str]); 14] = [
         (
             "flowgraph_build_info",
             "gauge",
@@ -403,6 +403,18 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
             "flowgraph_active_subscriptions",
             "gauge",
             "GraphQL subscriptions currently open.",
+            &[],
+        ),
+        (
+            "flowgraph_subscription_executions",
+            "gauge",
+            "Subscription executions running, each shared by its identical subscribers.",
+            &[],
+        ),
+        (
+            "flowgraph_slow_subscribers_closed_total",
+            "counter",
+            "Websocket connections closed because a subscription fell too far behind.",
             &[],
         ),
         ("flowgraph_workers", "gauge", "Phase workers in this process.", &[]),

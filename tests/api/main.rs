@@ -3,6 +3,7 @@
 mod helpers;
 
 mod discovery;
+mod fanout;
 mod flows;
 mod input;
 mod isolation;
