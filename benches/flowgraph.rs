@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use uuid::Uuid;
 
+mod postgraphile;
+
 struct Server {
     base: String,
     token: String,
@@ -408,9 +410,11 @@ async fn reads(server: &Server) {
     let graphql = server.gql(query, json!({})).await;
     let plain: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
     assert_eq!(graphql, plain["data"], "the ceiling answers the same JSON");
+    let postgraphile = postgraphile::PostGraphile::start(server, &graphql).await;
+    let (more, aligned) = postgraphile.header();
     println!(
-        "| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request | plain axum req/s | p50 / p99 ms | GraphQL / plain |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request | plain axum req/s | p50 / p99 ms | GraphQL / plain |{more}\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|{aligned}"
     );
     for concurrency in [1usize, 16, 64] {
         let statements_before = server.store.read_statements();
@@ -423,8 +427,9 @@ async fn reads(server: &Server) {
             let _: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
         })
         .await;
+        let more = postgraphile.cells(concurrency).await;
         println!(
-            "| {concurrency} | {rate:.0} | {:.1} | {:.1} | {statements:.1} | {plain_rate:.0} | {:.1} / {:.1} | {:.2} |",
+            "| {concurrency} | {rate:.0} | {:.1} | {:.1} | {statements:.1} | {plain_rate:.0} | {:.1} / {:.1} | {:.2} |{more}",
             percentile(&times, 0.5),
             percentile(&times, 0.99),
             percentile(&plain_times, 0.5),
