@@ -411,6 +411,13 @@ async fn reads(server: &Server) {
     let plain: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
     assert_eq!(graphql, plain["data"], "the ceiling answers the same JSON");
     let postgraphile = postgraphile::PostGraphile::start(server, &graphql).await;
+    // Warm-up, so the first row is not the first requests' (statements prepared, plan caches,
+    // allocator heaps, Node's compiler).
+    for _ in 0..10 {
+        server.gql(query, json!({})).await;
+        let _: Value = server.http.get(&ceiling).send().await.unwrap().json().await.unwrap();
+    }
+    postgraphile.warm_up().await;
     let (more, aligned) = postgraphile.header();
     println!(
         "| concurrency | requests/s | p50 ms | p99 ms | SQL statements / request | plain axum req/s | p50 / p99 ms | GraphQL / plain |{more}\n\
@@ -607,74 +614,196 @@ async fn subscriber(url: String, token: String, flow: String, ready: tokio::sync
 /// descriptor limit here is 20,000 a process.
 const SUBSCRIBERS_PER_CLIENT: usize = 5_000;
 
-async fn subscriptions(server: &Server, counts: &[usize]) {
-    use tokio::io::{AsyncBufReadExt, BufReader};
+/// One subscription run: `subscribers` websocket clients spread over `flows` flows (subscriber i
+/// watches flow i mod `flows`), optionally beside one connection that subscribes to the first
+/// flow `STALLED_SUBSCRIPTIONS` times and never reads.
+struct SubscriptionRun {
+    subscribers: usize,
+    flows: usize,
+    stalled: bool,
+}
+
+/// How often the stalled connection subscribes: each event is written to it this many times, so
+/// its socket fills within one flow.
+const STALLED_SUBSCRIPTIONS: usize = 100;
+
+async fn subscriptions(server: &Server) {
     println!(
-        "\n## subscriptions: one flow (600 rows) watched by N websocket subscribers on {}",
+        "\n## subscriptions: N websocket subscribers of running flows' phase updates on {}",
         server.label
     );
     println!(
-        "| subscribers | client processes | events each | p50 ms | p99 ms | max ms | server RSS per subscriber (KB) |"
+        "| subscribers | flows | a stalled connection | client processes | events each | p50 ms | p99 ms | max ms | server RSS per subscriber (KB) | server RSS growth while running (MB) | connections closed as slow |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for &count in counts {
-        let id = server.create(&flowgraph::fixtures::generated_cmdb(600)).await;
-        let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
-        let before = memory_mb("VmRSS");
-        // The clients run in processes of their own (this binary again), so the server's memory
-        // is measured alone and each process stays under the descriptor limit.
-        let mut clients = Vec::new();
-        let mut left = count;
-        while left > 0 {
-            let n = left.min(SUBSCRIBERS_PER_CLIENT);
-            left -= n;
-            let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-                .args(["subscribe-clients", &url, &server.token, &id, &n.to_string()])
-                .stdout(std::process::Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("start a client process");
-            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-            assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ready"));
-            clients.push((child, lines));
-        }
-        // Let the last subscriptions reach the server before the flow starts.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let per_subscriber_kb = (memory_mb("VmRSS") - before) * 1024.0 / count as f64;
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let runs = [
+        SubscriptionRun {
+            subscribers: 1_000,
+            flows: 1,
+            stalled: false,
+        },
+        SubscriptionRun {
+            subscribers: 1_000,
+            flows: 1,
+            stalled: true,
+        },
+        SubscriptionRun {
+            subscribers: 1_000,
+            flows: 100,
+            stalled: false,
+        },
+        SubscriptionRun {
+            subscribers: 10_000,
+            flows: 1,
+            stalled: false,
+        },
+    ];
+    for run in runs {
+        subscription_run(server, run).await;
+    }
+}
+
+/// A connection with a small receive window that subscribes to `flow` many times and never reads.
+async fn stalled_connection(
+    url: &str,
+    token: &str,
+    flow: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let address = url.trim_start_matches("ws://").split('/').next().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(address.parse().unwrap()).await.unwrap();
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    let send = |v: Value| Message::Text(v.to_string().into());
+    ws.send(send(
+        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }),
+    ))
+    .await
+    .unwrap();
+    let _ack = ws.next().await;
+    let query =
+        "subscription($id: ID!) { phaseUpdates(flowId: $id) { flowId phase status progress message sequence at } }";
+    for n in 0..STALLED_SUBSCRIPTIONS {
+        ws.send(send(json!({ "id": n.to_string(), "type": "subscribe", "payload": { "query": query, "variables": { "id": flow } } })))
+            .await
+            .unwrap();
+    }
+    ws
+}
+
+/// The value of one sample on the server's /metrics (0 when absent).
+async fn server_metric(server: &Server, name: &str) -> f64 {
+    let text = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+async fn subscription_run(server: &Server, run: SubscriptionRun) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    // One flow of 600 rows, or many small ones (each still about 40 events).
+    let rows = if run.flows == 1 { 600 } else { 60 };
+    let mut flows = Vec::new();
+    for _ in 0..run.flows {
+        flows.push(server.create(&flowgraph::fixtures::generated_cmdb(rows)).await);
+    }
+    let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
+    let closed_before = server_metric(server, "flowgraph_slow_subscribers_closed_total").await;
+    let before = memory_mb("VmRSS");
+    // The clients run in processes of their own (this binary again), so the server's memory
+    // is measured alone and each process stays under the descriptor limit.
+    let mut clients = Vec::new();
+    let mut first = 0;
+    while first < run.subscribers {
+        let n = (run.subscribers - first).min(SUBSCRIBERS_PER_CLIENT);
+        let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "subscribe-clients",
+                &url,
+                &server.token,
+                &flows.join(","),
+                &first.to_string(),
+                &n.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start a client process");
+        first += n;
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ready"));
+        clients.push((child, lines));
+    }
+    // Let the last subscriptions reach the server before the flows start.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let per_subscriber_kb = (memory_mb("VmRSS") - before) * 1024.0 / run.subscribers as f64;
+    let stalled = match run.stalled {
+        true => Some(stalled_connection(&url, &server.token, &flows[0]).await),
+        false => None,
+    };
+    let subscribed = memory_mb("VmRSS");
+    for id in &flows {
         server
             .gql(
                 "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
                 json!({ "id": id }),
             )
             .await;
-        let mut delays = Vec::new();
-        let mut events = 0;
-        let processes = clients.len();
-        for (mut child, mut lines) in clients {
-            // One line per subscriber: its delays in ms.
-            while let Some(line) = lines.next_line().await.unwrap() {
-                let got: Vec<f64> = serde_json::from_str(&line).unwrap();
-                events = events.max(got.len());
-                delays.extend(got);
-            }
-            assert!(child.wait().await.unwrap().success());
-        }
-        delays.sort_by(f64::total_cmp);
-        println!(
-            "| {count} | {processes} | {events} | {:.1} | {:.1} | {:.1} | {per_subscriber_kb:.0} |",
-            percentile(&delays, 0.5),
-            percentile(&delays, 0.99),
-            delays.last().copied().unwrap_or(0.0)
-        );
     }
+    let mut delays = Vec::new();
+    let mut events = 0;
+    let mut peak = subscribed;
+    let processes = clients.len();
+    for (mut child, mut lines) in clients {
+        // One line per subscriber: its delays in ms.
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let got: Vec<f64> = serde_json::from_str(&line).unwrap();
+            events = events.max(got.len());
+            delays.extend(got);
+            peak = peak.max(memory_mb("VmRSS"));
+        }
+        assert!(child.wait().await.unwrap().success());
+    }
+    let closed = server_metric(server, "flowgraph_slow_subscribers_closed_total").await - closed_before;
+    drop(stalled);
+    delays.sort_by(f64::total_cmp);
+    println!(
+        "| {} | {} | {} | {processes} | {events} | {:.1} | {:.1} | {:.1} | {per_subscriber_kb:.0} | {:.0} | {closed:.0} |",
+        run.subscribers,
+        run.flows,
+        if run.stalled { "yes" } else { "no" },
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.99),
+        delays.last().copied().unwrap_or(0.0),
+        peak - subscribed,
+    );
 }
 
-/// A client process: `count` subscribers of the flow; prints `ready` once every one has
-/// subscribed, then one JSON line of delays per subscriber when the flow's stream ends.
-async fn subscribe_clients(url: String, token: String, flow: String, count: usize) {
+/// A client process: `count` subscribers, subscriber i (counted from `first`) watching flow i
+/// mod the number of flows; prints `ready` once every one has subscribed, then one JSON line of
+/// delays per subscriber when its flow's stream ends.
+async fn subscribe_clients(url: String, token: String, flows: String, first: usize, count: usize) {
+    let flows: Vec<String> = flows.split(',').map(str::to_string).collect();
     let (ready, mut readied) = tokio::sync::mpsc::channel(count);
-    let tasks: Vec<_> = (0..count)
-        .map(|_| tokio::spawn(subscriber(url.clone(), token.clone(), flow.clone(), ready.clone())))
+    let tasks: Vec<_> = (first..first + count)
+        .map(|i| {
+            let flow = flows[i % flows.len()].clone();
+            tokio::spawn(subscriber(url.clone(), token.clone(), flow, ready.clone()))
+        })
         .collect();
     for _ in 0..count {
         readied.recv().await;
@@ -688,10 +817,17 @@ async fn subscribe_clients(url: String, token: String, flow: String, count: usiz
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    if let [mode, url, token, flow, count] = args.as_slice()
+    if let [mode, url, token, flows, first, count] = args.as_slice()
         && mode == "subscribe-clients"
     {
-        return subscribe_clients(url.clone(), token.clone(), flow.clone(), count.parse().unwrap()).await;
+        return subscribe_clients(
+            url.clone(),
+            token.clone(),
+            flows.clone(),
+            first.parse().unwrap(),
+            count.parse().unwrap(),
+        )
+        .await;
     }
     let what = args
         .iter()
@@ -727,7 +863,7 @@ async fn main() {
             reads(&server).await;
         }
         if what == "subscriptions" || what == "all" {
-            subscriptions(&server, &[1_000, 10_000]).await;
+            subscriptions(&server).await;
         }
         server.drop_database().await;
     }
