@@ -658,8 +658,11 @@ async fn subscriptions(server: &Server) {
             stalled: false,
         },
     ];
+    let only: Option<usize> = std::env::var("BENCH_SUBSCRIBERS").ok().and_then(|n| n.parse().ok());
     for run in runs {
-        subscription_run(server, run).await;
+        if only.is_none_or(|n| n == run.subscribers) {
+            subscription_run(server, run).await;
+        }
     }
 }
 
@@ -778,7 +781,15 @@ async fn subscription_run(server: &Server, run: SubscriptionRun) {
         }
         assert!(child.wait().await.unwrap().success());
     }
-    let closed = server_metric(server, "flowgraph_slow_subscribers_closed_total").await - closed_before;
+    // The stalled connection's writes stop once its socket is full; the server drops it when
+    // one has waited FLOWGRAPH_WS_WRITE_TIMEOUT_SECONDS (10 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut closed = 0.0;
+    while stalled.is_some() && closed < 1.0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        closed = server_metric(server, "flowgraph_slow_subscribers_closed_total").await - closed_before;
+    }
+    peak = peak.max(memory_mb("VmRSS"));
     drop(stalled);
     delays.sort_by(f64::total_cmp);
     println!(
