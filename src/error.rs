@@ -95,6 +95,14 @@ fn unreachable(err: &sqlx::Error) -> bool {
     ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
 }
 
+/// Whether an error, or one of its causes, is the database being unreachable.
+pub fn database_unreachable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<sqlx::Error>().is_some_and(unreachable)
+            || matches!(cause.downcast_ref::<StoreError>(), Some(StoreError::Database(db)) if unreachable(db))
+    })
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
         AppError::Internal(err)
@@ -129,5 +137,25 @@ impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let body = error_body(&self.extend().message, self.code());
         (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_told_from_other_failures() {
+        let down = |err: StoreError| database_unreachable(&anyhow::Error::from(err));
+        assert!(down(StoreError::Database(sqlx::Error::PoolTimedOut)));
+        assert!(down(StoreError::Database(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        )))));
+        assert!(database_unreachable(
+            &anyhow::Error::from(StoreError::Database(sqlx::Error::PoolClosed)).context("writing a batch")
+        ));
+        assert!(!down(StoreError::Conflict));
+        assert!(!down(StoreError::Database(sqlx::Error::RowNotFound)));
+        assert!(!database_unreachable(&anyhow::anyhow!("the batch writer stopped")));
     }
 }

@@ -217,6 +217,19 @@ impl MasterFlowOrchestrator {
                 outcome: Err(PhaseFailure::internal(anyhow::anyhow!("the phase handler panicked"))),
                 tasks: Vec::new(),
             });
+        // The database went away under the phase (a restart, a failover): that is no verdict on
+        // the phase, so it goes back to the queue and runs again, instead of failing the flow
+        // because the database happened to be back by the time the failure was recorded.
+        if let Err(failure) = &report.outcome
+            && failure
+                .internal
+                .as_ref()
+                .is_some_and(crate::error::database_unreachable)
+        {
+            tracing::warn!(phase = %run.phase, flow = %run.flow_id, "the database was unreachable during the phase; it is queued again");
+            self.store.release_run(run.id, lease_owner).await?;
+            return Ok(());
+        }
         self.record_outcome(&ctx, run, lease_owner, report, started.elapsed())
             .await
     }
