@@ -5,9 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-
-/// Bytes of kernel send buffer per connection (Linux doubles it for its own bookkeeping).
-const SEND_BUFFER: usize = 256 * 1024;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
@@ -20,6 +17,9 @@ use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::orchestrator::worker::WorkerPool;
 use crate::store::{self, Store};
+
+/// Bytes of kernel send buffer per connection (Linux doubles it for its own bookkeeping).
+const SEND_BUFFER: usize = 256 * 1024;
 
 /// The demo tenant the first-run token belongs to; fixed so its flows survive restarts.
 pub const DEMO_CLIENT_ACCOUNT: uuid::Uuid = uuid::uuid!("d3e00000-0000-4000-8000-000000000001");
@@ -106,15 +106,15 @@ impl Application {
             // Subscriptions end and their sockets close with a proper frame.
             orchestrator.stop_watchers();
         };
-        // No Nagle delay: a response's or a websocket event's last small segment would otherwise
-        // wait for the peer's delayed ACK (tens of ms on loopback).
-        // A fixed send buffer: left to autotuning, the kernel lets one socket buffer 4 MB for a
-        // peer that stopped reading, so 10,000 stalled subscribers could pin 40 GB. With this
-        // one a stalled websocket is noticed after a few hundred KB and closed (`http/ws.rs`).
         let listener = self.listener.tap_io(|stream| {
+            // No Nagle delay: a response's or a websocket event's last small segment would
+            // otherwise wait for the peer's delayed ACK (tens of ms on loopback).
             if let Err(err) = stream.set_nodelay(true) {
                 tracing::debug!(error = %err, "cannot set TCP_NODELAY");
             }
+            // A fixed send buffer: left to autotuning, the kernel lets one socket buffer 4 MB for
+            // a peer that stopped reading, so 10,000 stalled subscribers could pin 40 GB. With
+            // this one a stalled websocket is noticed after a few hundred KB and closed (`http/ws.rs`).
             if let Err(err) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER) {
                 tracing::debug!(error = %err, "cannot set SO_SNDBUF");
             }

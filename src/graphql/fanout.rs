@@ -28,7 +28,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::{FlowgraphSchema, LoadQueue, drive, loaders};
+use super::{FlowgraphSchema, LoadQueue, chosen_operation, drive, loaders};
 use crate::auth::{Authentication, RequestContext};
 use crate::domain::Role;
 use crate::metrics::Metrics;
@@ -106,19 +106,14 @@ impl FanOut {
         let slow = session_data::<SlowSubscriber>(&session).cloned();
         let (group, receiver) = self.join(key, request, session);
         let counted = self.metrics.subscription_started();
-        let metrics = self.metrics.clone();
-        futures_util::stream::unfold((receiver, group, counted), move |(mut receiver, group, counted)| {
-            let (slow, metrics) = (slow.clone(), metrics.clone());
-            async move {
+        futures_util::stream::unfold(
+            (receiver, group, counted, slow),
+            |(mut receiver, group, counted, slow)| async move {
                 match receiver.recv().await {
-                    Ok(response) => Some((copy(&response), (receiver, group, counted))),
+                    Ok(response) => Some((copy(&response), (receiver, group, counted, slow))),
                     Err(RecvError::Closed) => None,
                     Err(RecvError::Lagged(missed)) => {
-                        tracing::info!(
-                            missed,
-                            "a subscriber fell behind its subscription; closing its connection"
-                        );
-                        metrics.slow_subscriber_closed();
+                        tracing::info!(missed, "a subscriber fell behind its subscription");
                         if let Some(slow) = slow {
                             slow.0.notify_one();
                         }
@@ -127,8 +122,8 @@ impl FanOut {
                         std::future::pending().await
                     }
                 }
-            }
-        })
+            },
+        )
         .boxed()
     }
 
@@ -208,18 +203,11 @@ fn session_data<T: 'static>(session: &Data) -> Option<&T> {
     session.get(&TypeId::of::<T>())?.downcast_ref::<T>()
 }
 
-/// The operation the request runs: the one it names, else the only one.
+/// The type of the operation the request runs.
 fn operation_type(request: &mut Request) -> Option<OperationType> {
     let wanted = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
-    let operation = match wanted {
-        Some(wanted) => document
-            .operations
-            .iter()
-            .find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted))?,
-        None => document.operations.iter().next()?,
-    };
-    Some(operation.1.node.ty)
+    chosen_operation(document, wanted.as_deref()).map(|(_, operation)| operation.node.ty)
 }
 
 impl Executor for FanOut {

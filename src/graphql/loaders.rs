@@ -43,6 +43,7 @@ pub fn loaders(orchestrator: Arc<MasterFlowOrchestrator>, ctx: RequestContext, q
             .max_batch_size(MAX_BATCH),
     )
 }
+
 /// The loads a request's DataLoaders queued and [`drive`] has not started yet.
 #[derive(Clone, Default)]
 pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);

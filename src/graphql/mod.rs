@@ -11,7 +11,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use async_graphql::{Context, ID, Schema};
 use uuid::Uuid;
 
@@ -77,6 +77,23 @@ pub fn check_breadth(document: &ExecutableDocument, limits: &Limits) -> Result<(
         ));
     }
     Ok(())
+}
+
+/// The operation a request runs: the one it names, else the first written.
+pub fn chosen_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<(
+    Option<&'a async_graphql::Name>,
+    &'a async_graphql::Positioned<OperationDefinition>,
+)> {
+    match operation_name {
+        Some(wanted) => document
+            .operations
+            .iter()
+            .find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
+        None => document.operations.iter().min_by_key(|(_, operation)| operation.pos),
+    }
 }
 
 /// The SDL the code defines; `schema.graphql` is this text.

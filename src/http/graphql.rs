@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::auth::Authentication;
 use crate::error::error_body;
-use crate::graphql::{LoadQueue, check_breadth, drive, loaders, tag_uncoded_errors};
+use crate::graphql::{LoadQueue, check_breadth, chosen_operation, drive, loaders, tag_uncoded_errors};
 use crate::metrics::{ANONYMOUS_OPERATION, sanitize_operation};
 
 /// The operation a request runs (the one it names, else the first written), read from the
@@ -29,13 +29,7 @@ fn operation(
     request: &async_graphql::Request,
     document: Option<&ExecutableDocument>,
 ) -> (Option<OperationType>, String) {
-    let chosen = document.and_then(|d| match &request.operation_name {
-        Some(wanted) => d
-            .operations
-            .iter()
-            .find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
-        None => d.operations.iter().min_by_key(|(_, operation)| operation.pos),
-    });
+    let chosen = document.and_then(|d| chosen_operation(d, request.operation_name.as_deref()));
     let root_field = |operation: &OperationDefinition| {
         operation
             .selection_set

@@ -154,10 +154,12 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
             reason: reason.into(),
         })),
     };
-    loop {
+    // Why the server ends the connection, if it sends a close frame: code, reason, and how long
+    // to wait for the frame to go out (briefly for a peer that is already behind).
+    let close = loop {
         tokio::select! {
             outgoing = engine.next() => {
-                let Some(outgoing) = outgoing else { break };
+                let Some(outgoing) = outgoing else { break None };
                 // What else is ready goes out in the same write.
                 let mut batch = vec![to_frame(outgoing)];
                 while batch.len() < WRITE_BATCH
@@ -173,11 +175,11 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                 };
                 match tokio::time::timeout(write_timeout, write).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(_)) => break,
+                    Ok(Err(_)) => break None,
                     Err(_) => {
                         tracing::info!("dropping a websocket whose peer stopped reading");
                         state.metrics.slow_subscriber_closed();
-                        break;
+                        break None;
                     }
                 }
             }
@@ -185,29 +187,28 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                 let silent = started.elapsed().as_millis() as u64 - heard.load(Ordering::Relaxed);
                 if silent > 2 * PING_EVERY.as_millis() as u64 {
                     tracing::info!("dropping a websocket that stopped answering pings");
-                    break;
+                    break None;
                 }
                 match tokio::time::timeout(write_timeout, sink.send(Message::Ping(Default::default()))).await {
                     Ok(Ok(())) => {}
-                    _ => break,
+                    _ => break None,
                 }
             }
             _ = slow.0.notified() => {
-                let frame = CloseFrame { code: TOO_SLOW, reason: "subscriber too slow; resubscribe".into() };
-                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
-                break;
+                tracing::info!("closing a websocket whose subscription fell behind");
+                state.metrics.slow_subscriber_closed();
+                break Some((TOO_SLOW, "subscriber too slow; resubscribe", Duration::from_secs(1)));
             }
-            _ = over_cap.notified() => {
-                let frame = CloseFrame { code: TOO_MANY, reason: "too many subscriptions on one connection".into() };
-                let _ = tokio::time::timeout(write_timeout, sink.send(Message::Close(Some(frame)))).await;
-                break;
-            }
-            _ = stopping.changed() => {
-                let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
-                let _ = tokio::time::timeout(write_timeout, sink.send(Message::Close(Some(frame)))).await;
-                break;
-            }
+            _ = over_cap.notified() => break Some((TOO_MANY, "too many subscriptions on one connection", write_timeout)),
+            _ = stopping.changed() => break Some((GOING_AWAY, "server shutting down", write_timeout)),
         }
+    };
+    if let Some((code, reason, wait)) = close {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(wait, sink.send(Message::Close(Some(frame)))).await;
     }
     let _ = tokio::time::timeout(write_timeout, sink.close()).await;
 }

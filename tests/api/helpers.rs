@@ -226,6 +226,17 @@ impl TestApp {
         response.json().await.expect("a JSON response")
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        let response = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("the server answers");
+        response.text().await.expect("a text response")
+    }
+
     /// POSTs a GraphQL request; returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self

@@ -288,15 +288,7 @@ async fn expired_lease_is_reclaimed(app: TestApp) {
         .await;
     assert_eq!(data["flow"]["assets"]["totalCount"], 30);
     assert_eq!(data["flow"]["phases"][0]["attempt"], 1);
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics
             .lines()
