@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::dependencies::strongly_connected_components;
+use super::dependencies::{Graph, strongly_connected_components};
 
 /// An asset as the assessment sees it (from the master discovery flow).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,20 +191,19 @@ pub struct WavePlan {
 pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave_size: usize) -> WavePlan {
     let max_wave_size = max_wave_size.max(1);
     let index: HashMap<&str, usize> = assets.iter().enumerate().map(|(i, a)| (a.key.as_str(), i)).collect();
-    let mut adjacency = vec![Vec::new(); assets.len()];
-    for (s, t) in edges {
-        if let (Some(&s), Some(&t)) = (index.get(s.as_str()), index.get(t.as_str()))
-            && s != t
-        {
-            adjacency[s].push(t);
-        }
-    }
+    let pairs: Vec<(u32, u32)> = edges
+        .iter()
+        .filter_map(|(s, t)| Some((*index.get(s.as_str())? as u32, *index.get(t.as_str())? as u32)))
+        .filter(|(s, t)| s != t)
+        .collect();
+    let adjacency = Graph::new(assets.len(), pairs.into_iter());
     // Dependencies come out first: every edge between components points to an earlier one.
-    let components = strongly_connected_components(&adjacency);
+    let scc = strongly_connected_components(&adjacency);
+    let components: Vec<&[u32]> = (0..scc.nodes() as u32).map(|c| scc.successors(c)).collect();
     let mut component_of = vec![0; assets.len()];
     for (c, members) in components.iter().enumerate() {
-        for &m in members {
-            component_of[m] = c;
+        for &m in members.iter() {
+            component_of[m as usize] = c;
         }
     }
     let mut wave_of_component = vec![0usize; components.len()];
@@ -215,7 +214,7 @@ pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave
     for (c, members) in components.iter().enumerate() {
         let deps: Vec<usize> = members
             .iter()
-            .flat_map(|&m| adjacency[m].iter().map(|&t| component_of[t]))
+            .flat_map(|&m| adjacency.successors(m).iter().map(|&t| component_of[t as usize]))
             .filter(|&d| d != c)
             .collect();
         let earliest = deps.iter().map(|&d| wave_of_component[d]).max().unwrap_or(0);
@@ -249,7 +248,8 @@ pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave
     for (c, members) in components.iter().enumerate() {
         let wave = &mut waves[wave_of_component[c]];
         wave.oversized |= members.len() > max_wave_size;
-        for &m in members {
+        for &m in members.iter() {
+            let m = m as usize;
             wave.members.push(assets[m].key.clone());
             if let Some(app) = application_of(&assets[m])
                 && !wave.applications.contains(&app)
@@ -265,7 +265,7 @@ pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave
     let mut critical_path = Vec::new();
     let mut at = (0..components.len()).max_by_key(|&c| (depth[c], std::cmp::Reverse(c)));
     while let Some(c) = at {
-        let mut keys: Vec<String> = components[c].iter().map(|&m| assets[m].key.clone()).collect();
+        let mut keys: Vec<String> = components[c].iter().map(|&m| assets[m as usize].key.clone()).collect();
         keys.sort();
         critical_path.extend(keys);
         at = via[c];

@@ -2,15 +2,19 @@
 //! servers and databases make up each application (`application_grouping`), and the shape of the
 //! graph — subnets, shared addresses, cycles, hubs, longest chains (`network_topology`).
 //!
-//! All algorithms are linear in assets + edges (hash maps, iterative Tarjan, DP on the
-//! condensation), so 100,000 assets are fine and nothing recurses.
+//! The three agents work over every asset of a flow at once, so they work on the packed
+//! [`AssetTable`] and name assets by number: edges, groups and the topology hold `u32`s, and the
+//! indexes are sorted vectors of hashes rather than maps of strings. A million assets fit in a few
+//! hundred megabytes. All algorithms are linear or `n log n` (sorts, iterative Tarjan, DP on the
+//! condensation), and nothing recurses.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::net::Ipv4Addr;
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::types::{Agent, AgentError, AgentOutput, AssetFacts, DependencyEdge};
+use crate::agents::asset_table::{AssetKind, AssetTable};
+use crate::agents::types::{Agent, AgentError, AgentOutput};
 use crate::domain::PhaseName;
 
 /// Confidence of an edge by how its reference was resolved.
@@ -24,20 +28,29 @@ pub const HUB_MIN_DEPENDENTS: usize = 3;
 /// How many longest chains the topology reports.
 pub const MAX_LONGEST_CHAINS: usize = 5;
 
-/// A `depends_on` name that matched no asset.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct UnresolvedReference {
-    /// The key of the asset that named it.
-    pub source: String,
-    /// The name as the source gave it (trimmed).
-    pub reference: String,
+/// A directed dependency: `source` depends on `target` (asset numbers in the table).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DependencyEdge {
+    pub source: u32,
+    pub target: u32,
+    /// hosting, data_flow, network, service, configuration.
+    pub dependency_type: &'static str,
+    pub confidence: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A `depends_on` name that matched no asset: the asset that named it, and the reference's
+/// number in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnresolvedReference {
+    pub source: u32,
+    pub reference: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct DependencyMap {
-    /// Sorted by (source, target); one per pair.
+    /// Sorted by (source key, target key); one per pair of keys.
     pub edges: Vec<DependencyEdge>,
-    /// Sorted by (source, reference); one per pair.
+    /// Sorted by (source key, reference); one per pair.
     pub unresolved: Vec<UnresolvedReference>,
 }
 
@@ -63,12 +76,13 @@ pub fn dependency_type(source_type: &str, target_type: &str) -> &'static str {
 }
 
 /// How many distinct assets depend on each key (self-references excluded).
-pub fn dependents_count(edges: &[DependencyEdge]) -> HashMap<String, usize> {
+pub fn dependents_count(table: &AssetTable, edges: &[DependencyEdge]) -> HashMap<String, usize> {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
     for e in edges {
-        if e.source != e.target && seen.insert((e.source.as_str(), e.target.as_str())) {
-            *counts.entry(e.target.clone()).or_default() += 1;
+        let (source, target) = (table.key(e.source), table.key(e.target));
+        if source != target && seen.insert((source, target)) {
+            *counts.entry(target.to_string()).or_default() += 1;
         }
     }
     counts
@@ -90,6 +104,77 @@ fn canonical_ipv4(text: &str) -> Option<Ipv4Addr> {
     host.parse::<Ipv4Addr>().ok()
 }
 
+fn hash_of(text: &str) -> u64 {
+    // `DefaultHasher::new()` has fixed keys: the same hash in every run.
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Sorts `items` by the key of the asset each names, then by number (so ties keep table order),
+/// and drops repeated keys.
+fn sort_unique_by_key(table: &AssetTable, items: &mut Vec<u32>) {
+    items.sort_unstable_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)));
+    items.dedup_by(|b, a| table.key(*a) == table.key(*b));
+}
+
+/// The normalized names of an asset: its key and its name.
+fn names(table: &AssetTable, asset: u32) -> [String; 2] {
+    [normalize(table.key(asset)), normalize(table.name(asset))]
+}
+
+/// The normalized host spellings of an asset: hostname and FQDN, and the first label of each
+/// when it is dotted.
+fn hosts(table: &AssetTable, asset: u32) -> Vec<String> {
+    let mut spellings = Vec::new();
+    for host in [table.hostname(asset), table.fqdn(asset)].into_iter().flatten() {
+        let host = normalize(host);
+        if host.is_empty() {
+            continue;
+        }
+        if let Some(label) = host.split('.').next().filter(|l| *l != host && !l.is_empty()) {
+            spellings.push(label.to_string());
+        }
+        spellings.push(host);
+    }
+    spellings
+}
+
+/// Spellings → assets, as a sorted vector of (hash of the spelling, asset): 16 bytes a spelling
+/// where a map of strings took about 80. A lookup rechecks each candidate's spellings, so a hash
+/// collision cannot resolve a name to the wrong asset.
+struct SpellingIndex {
+    entries: Vec<(u64, u32)>,
+}
+
+impl SpellingIndex {
+    fn new(table: &AssetTable, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Self {
+        let mut entries = Vec::new();
+        for asset in table.indices() {
+            let mut hashes: Vec<u64> = spellings(table, asset).iter().map(|s| hash_of(s)).collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            entries.extend(hashes.into_iter().map(|h| (h, asset)));
+        }
+        entries.sort_unstable();
+        entries.shrink_to_fit();
+        SpellingIndex { entries }
+    }
+
+    /// The asset spelled `text`; when several are, the one with the smallest key (then the
+    /// first), so the result does not depend on input order.
+    fn get(&self, table: &AssetTable, text: &str, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Option<u32> {
+        let hash = hash_of(text);
+        let from = self.entries.partition_point(|&(h, _)| h < hash);
+        self.entries[from..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, asset)| asset)
+            .filter(|&asset| spellings(table, asset).iter().any(|s| s == text))
+            .min_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Match {
     Name,
@@ -109,90 +194,69 @@ impl Match {
     }
 }
 
-/// Lookup tables from every spelling of an asset to its index. When two assets share a spelling,
-/// the one with the smaller key wins, so the result does not depend on input order.
+/// Lookup from every spelling of an asset to its number.
 struct Resolver<'a> {
-    assets: &'a [AssetFacts],
-    by_name: HashMap<String, usize>,
-    by_host: HashMap<String, usize>,
-    by_ip: HashMap<Ipv4Addr, usize>,
+    table: &'a AssetTable,
+    by_name: SpellingIndex,
+    by_host: SpellingIndex,
+    /// (address, asset), sorted.
+    by_ip: Vec<(u32, u32)>,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(assets: &'a [AssetFacts]) -> Self {
-        let mut r = Resolver {
-            assets,
-            by_name: HashMap::new(),
-            by_host: HashMap::new(),
-            by_ip: HashMap::new(),
-        };
-        for (i, a) in assets.iter().enumerate() {
-            for name in [a.key.as_str(), a.name.as_str()] {
-                Self::insert(&mut r.by_name, assets, normalize(name), i);
-            }
-            for host in [a.hostname.as_deref(), a.fqdn.as_deref()].into_iter().flatten() {
-                let host = normalize(host);
-                if host.is_empty() {
-                    continue;
-                }
-                // The FQDN's (or dotted hostname's) first label is also a way to name the host.
-                if let Some(label) = host.split('.').next().filter(|l| *l != host && !l.is_empty()) {
-                    Self::insert(&mut r.by_host, assets, label.to_string(), i);
-                }
-                Self::insert(&mut r.by_host, assets, host, i);
-            }
-            if let Some(ip) = a.ip_address.as_deref().and_then(canonical_ipv4) {
-                Self::insert(&mut r.by_ip, assets, ip, i);
-            }
+    fn new(table: &'a AssetTable) -> Self {
+        let mut by_ip: Vec<(u32, u32)> = table
+            .indices()
+            .filter_map(|a| Some((u32::from(table.ip_address(a).and_then(canonical_ipv4)?), a)))
+            .collect();
+        by_ip.sort_unstable();
+        Resolver {
+            table,
+            by_name: SpellingIndex::new(table, |t, a| names(t, a).into()),
+            by_host: SpellingIndex::new(table, hosts),
+            by_ip,
         }
-        r
     }
 
-    fn insert<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, assets: &[AssetFacts], k: K, i: usize) {
-        map.entry(k)
-            .and_modify(|cur| {
-                if assets[i].key < assets[*cur].key {
-                    *cur = i
-                }
-            })
-            .or_insert(i);
+    fn name(&self, text: &str) -> Option<u32> {
+        self.by_name.get(self.table, text, |t, a| names(t, a).into())
+    }
+
+    fn host(&self, text: &str) -> Option<u32> {
+        self.by_host.get(self.table, text, hosts)
+    }
+
+    fn ip(&self, ip: Ipv4Addr) -> Option<u32> {
+        let ip = u32::from(ip);
+        let from = self.by_ip.partition_point(|&(a, _)| a < ip);
+        let table = self.table;
+        self.by_ip[from..]
+            .iter()
+            .take_while(|&&(a, _)| a == ip)
+            .map(|&(_, asset)| asset)
+            .min_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)))
     }
 
     /// Key/name, then hostname/FQDN, then IP, then the first label of a dotted name.
-    fn resolve(&self, reference: &str) -> Option<(usize, Match)> {
+    fn resolve(&self, reference: &str) -> Option<(u32, Match)> {
         let r = normalize(reference);
         if r.is_empty() {
             return None;
         }
-        if let Some(&i) = self.by_name.get(&r) {
+        if let Some(i) = self.name(&r) {
             return Some((i, Match::Name));
         }
-        if let Some(&i) = self.by_host.get(&r) {
+        if let Some(i) = self.host(&r) {
             return Some((i, Match::Host));
         }
         if let Some(ip) = canonical_ipv4(&r) {
-            return self.by_ip.get(&ip).map(|&i| (i, Match::Ip));
+            return self.ip(ip).map(|i| (i, Match::Ip));
         }
         let label = r.split('.').next().filter(|l| !l.is_empty() && *l != r)?;
-        self.by_name
-            .get(label)
-            .or_else(|| self.by_host.get(label))
-            .map(|&i| (i, Match::ShortName))
+        self.name(label)
+            .or_else(|| self.host(label))
+            .map(|i| (i, Match::ShortName))
     }
-
-    fn asset_type(&self, i: usize) -> String {
-        self.assets[i].asset_type.trim().to_lowercase()
-    }
-}
-
-/// Splits a `depends_on` entry that still holds several names (`a; b, c | d`).
-fn references(asset: &AssetFacts) -> impl Iterator<Item = &str> {
-    asset
-        .depends_on
-        .iter()
-        .flat_map(|d| d.split([';', ',', '|', '\n', '\r']))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 /// Resolves every asset's `depends_on` names into edges.
@@ -200,58 +264,59 @@ fn references(asset: &AssetFacts) -> impl Iterator<Item = &str> {
 pub struct DependencyMapping;
 
 impl Agent for DependencyMapping {
-    type Input = [AssetFacts];
+    type Input = AssetTable;
     type Output = DependencyMap;
     const NAME: &'static str = "dependency_mapping";
     const PHASE: PhaseName = PhaseName::DependencyAnalysis;
 
-    fn run(&self, assets: &[AssetFacts]) -> Result<AgentOutput<DependencyMap>, AgentError> {
-        let resolver = Resolver::new(assets);
-        let mut edges: HashMap<(usize, usize), f64> = HashMap::new();
-        let mut unresolved: BTreeSet<UnresolvedReference> = BTreeSet::new();
-        let (mut total, mut self_refs, mut misses) = (0usize, 0usize, 0usize);
+    fn run(&self, table: &AssetTable) -> Result<AgentOutput<DependencyMap>, AgentError> {
+        let resolver = Resolver::new(table);
+        let mut found: Vec<(u32, u32, f64)> = Vec::new();
+        let mut unresolved: Vec<UnresolvedReference> = Vec::new();
+        let (mut total, mut self_refs) = (0usize, 0usize);
         let mut by_kind = [0usize; 4];
-        for (i, asset) in assets.iter().enumerate() {
-            for reference in references(asset) {
+        for source in table.indices() {
+            for (reference, text) in table.references(source) {
                 total += 1;
-                match resolver.resolve(reference) {
-                    Some((target, _)) if target == i || assets[target].key == asset.key => self_refs += 1,
+                match resolver.resolve(text) {
+                    Some((target, _)) if target == source || table.key(target) == table.key(source) => self_refs += 1,
                     Some((target, how)) => {
                         by_kind[how as usize] += 1;
-                        let conf = edges.entry((i, target)).or_insert(0.0);
-                        *conf = conf.max(how.confidence());
+                        found.push((source, target, how.confidence()));
                     }
-                    None => {
-                        misses += 1;
-                        unresolved.insert(UnresolvedReference {
-                            source: asset.key.clone(),
-                            reference: reference.to_string(),
-                        });
-                    }
+                    None => unresolved.push(UnresolvedReference { source, reference }),
                 }
             }
         }
+        let misses = unresolved.len();
+        drop(resolver);
 
-        let mut edges: Vec<DependencyEdge> = edges
-            .into_iter()
-            .map(|((s, t), confidence)| DependencyEdge {
-                source: assets[s].key.clone(),
-                target: assets[t].key.clone(),
-                dependency_type: dependency_type(&resolver.asset_type(s), &resolver.asset_type(t)).to_string(),
-                confidence,
-            })
-            .collect();
-        edges.sort_by(|a, b| (&a.source, &a.target).cmp(&(&b.source, &b.target)));
-        // Duplicate keys in the input would give two index pairs for one key pair.
-        edges.dedup_by(|b, a| {
-            let same = a.source == b.source && a.target == b.target;
+        // One edge per pair of keys (duplicate keys in the input would give several pairs of
+        // numbers), with the best confidence any of its references gave.
+        found.sort_unstable_by(|a, b| {
+            (table.key(a.0), table.key(a.1), a.0, a.1).cmp(&(table.key(b.0), table.key(b.1), b.0, b.1))
+        });
+        found.dedup_by(|b, a| {
+            let same = table.key(a.0) == table.key(b.0) && table.key(a.1) == table.key(b.1);
             if same {
-                a.confidence = a.confidence.max(b.confidence);
+                a.2 = a.2.max(b.2);
             }
             same
         });
+        let edges: Vec<DependencyEdge> = found
+            .into_iter()
+            .map(|(source, target, confidence)| DependencyEdge {
+                source,
+                target,
+                dependency_type: dependency_type(table.kind(source).as_str(), table.kind(target).as_str()),
+                confidence,
+            })
+            .collect();
 
-        let unresolved: Vec<UnresolvedReference> = unresolved.into_iter().collect();
+        let order = |u: &UnresolvedReference| (table.key(u.source), table.reference(u.reference));
+        unresolved.sort_unstable_by(|a, b| order(a).cmp(&order(b)).then(a.reference.cmp(&b.reference)));
+        unresolved.dedup_by(|b, a| order(a) == order(b));
+
         let resolved = total - misses;
         let confidence = if total == 0 {
             1.0
@@ -284,22 +349,22 @@ impl Agent for DependencyMapping {
 // ------------------------------------------------------------------------------------------------
 // application_grouping
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct GroupingInput {
-    pub assets: Vec<AssetFacts>,
+    pub assets: AssetTable,
     pub edges: Vec<DependencyEdge>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationGroup {
     /// Lower-case application name: the grouping key.
     pub key: String,
     /// The application's name as written (the application asset's name when there is one).
     pub application: String,
-    /// The key of the application asset, when the inventory has one.
-    pub application_asset: Option<String>,
-    /// Keys of the servers and databases, sorted.
-    pub members: Vec<String>,
+    /// The application asset, when the inventory has one.
+    pub application_asset: Option<u32>,
+    /// The servers and databases, sorted by key.
+    pub members: Vec<u32>,
 }
 
 /// Which servers and databases make up each application: the application asset's own edges (and,
@@ -313,12 +378,12 @@ pub struct ApplicationGrouping;
 #[derive(Default)]
 struct GroupBuilder {
     application: Option<String>,
-    asset: Option<String>,
-    members: BTreeSet<String>,
+    asset: Option<u32>,
+    members: Vec<u32>,
 }
 
-fn is_member_type(t: &str) -> bool {
-    matches!(t, "server" | "database")
+fn is_member(kind: AssetKind) -> bool {
+    matches!(kind, AssetKind::Server | AssetKind::Database)
 }
 
 impl Agent for ApplicationGrouping {
@@ -328,92 +393,87 @@ impl Agent for ApplicationGrouping {
     const PHASE: PhaseName = PhaseName::DependencyAnalysis;
 
     fn run(&self, input: &GroupingInput) -> Result<AgentOutput<Vec<ApplicationGroup>>, AgentError> {
-        let type_of: HashMap<&str, String> = input
-            .assets
-            .iter()
-            .map(|a| (a.key.as_str(), a.asset_type.trim().to_lowercase()))
-            .collect();
-        let mut targets: HashMap<&str, Vec<&str>> = HashMap::new();
-        for e in &input.edges {
-            targets.entry(e.source.as_str()).or_default().push(e.target.as_str());
-        }
+        let table = &input.assets;
+        let targets = Graph::new(table.len(), input.edges.iter().map(|e| (e.source, e.target)));
         // Sorted by key so the spelling chosen for a field-only application is stable.
-        let mut assets: Vec<&AssetFacts> = input.assets.iter().collect();
-        assets.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut assets: Vec<u32> = table.indices().collect();
+        assets.sort_by(|&a, &b| table.key(a).cmp(table.key(b)));
 
         let mut groups: BTreeMap<String, GroupBuilder> = BTreeMap::new();
-        for app in assets
-            .iter()
-            .filter(|a| type_of.get(a.key.as_str()).is_some_and(|t| t == "application"))
-        {
+        for &app in assets.iter().filter(|&&a| table.kind(a) == AssetKind::Application) {
             // The application field of the application asset, when it has one, is its group name.
-            let (key, display) = match app.application.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, display) = match table.application(app).map(str::trim).filter(|s| !s.is_empty()) {
                 Some(name) => (name.to_lowercase(), name.to_string()),
-                None => (app.key.clone(), app.name.clone()),
+                None => (table.key(app).to_string(), table.name(app).to_string()),
             };
             let group = groups.entry(key).or_default();
             if group.asset.is_none() {
-                group.asset = Some(app.key.clone());
-                group.application = Some(app.name.clone())
-                    .filter(|n| !n.trim().is_empty())
-                    .or(Some(display));
+                group.asset = Some(app);
+                let name = table.name(app);
+                group.application = Some(if name.trim().is_empty() {
+                    display
+                } else {
+                    name.to_string()
+                });
             }
             // Breadth-first: application → servers/databases; databases → their hosts.
-            let mut seen: HashSet<&str> = HashSet::from([app.key.as_str()]);
-            let mut queue: VecDeque<&str> = VecDeque::from([app.key.as_str()]);
+            let mut seen: HashSet<u32> = HashSet::from([app]);
+            let mut queue: VecDeque<u32> = VecDeque::from([app]);
             while let Some(node) = queue.pop_front() {
-                for &t in targets.get(node).map(Vec::as_slice).unwrap_or(&[]) {
-                    let t_type = type_of.get(t).map(String::as_str).unwrap_or("other");
-                    if !is_member_type(t_type) || !seen.insert(t) {
+                for &t in targets.successors(node) {
+                    if !is_member(table.kind(t)) || !seen.insert(t) {
                         continue;
                     }
-                    group.members.insert(t.to_string());
-                    if t_type == "database" {
+                    group.members.push(t);
+                    if table.kind(t) == AssetKind::Database {
                         queue.push_back(t);
                     }
                 }
             }
         }
-        for asset in &assets {
-            let t = type_of.get(asset.key.as_str()).map(String::as_str).unwrap_or("other");
-            let Some(name) = asset.application.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        for &asset in &assets {
+            let kind = table.kind(asset);
+            let Some(name) = table.application(asset).map(str::trim).filter(|s| !s.is_empty()) else {
                 continue;
             };
-            if t == "application" {
+            if kind == AssetKind::Application {
                 continue;
             }
             let group = groups.entry(name.to_lowercase()).or_default();
             group.application.get_or_insert_with(|| name.to_string());
-            if is_member_type(t) {
-                group.members.insert(asset.key.clone());
+            if is_member(kind) {
+                group.members.push(asset);
             }
         }
+        drop(assets);
 
         let result: Vec<ApplicationGroup> = groups
             .into_iter()
-            .map(|(key, g)| ApplicationGroup {
-                application: g.application.unwrap_or_else(|| key.clone()),
-                key,
-                application_asset: g.asset,
-                members: g.members.into_iter().collect(),
+            .map(|(key, mut g)| {
+                sort_unique_by_key(table, &mut g.members);
+                ApplicationGroup {
+                    application: g.application.unwrap_or_else(|| key.clone()),
+                    key,
+                    application_asset: g.asset,
+                    members: g.members,
+                }
             })
             .collect();
 
-        let grouped: HashSet<&str> = result
-            .iter()
-            .flat_map(|g| g.members.iter().map(String::as_str))
-            .collect();
-        let candidates = type_of.values().filter(|t| is_member_type(t)).count();
-        let ungrouped = candidates.saturating_sub(grouped.len());
+        let mut grouped: Vec<u32> = result.iter().flat_map(|g| g.members.iter().copied()).collect();
+        sort_unique_by_key(table, &mut grouped);
+        let mut candidates: Vec<u32> = table.indices().filter(|&a| is_member(table.kind(a))).collect();
+        sort_unique_by_key(table, &mut candidates);
+        let (grouped, candidates) = (grouped.len(), candidates.len());
+        let ungrouped = candidates.saturating_sub(grouped);
         let confidence = if candidates == 0 {
             0.9
         } else {
-            0.6 + 0.3 * grouped.len().min(candidates) as f64 / candidates as f64
+            0.6 + 0.3 * grouped.min(candidates) as f64 / candidates as f64
         };
         let reasoning = format!(
-            "{} applications; {} of {candidates} servers and databases belong to at least one, {ungrouped} to none.",
+            "{} applications; {grouped} of {candidates} servers and databases belong to at least one, {ungrouped} to none.",
             result.len(),
-            grouped.len()
         );
         Ok(AgentOutput::new(result, confidence, reasoning))
     }
@@ -422,109 +482,160 @@ impl Agent for ApplicationGrouping {
 // ------------------------------------------------------------------------------------------------
 // network_topology
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct TopologyInput {
-    pub assets: Vec<AssetFacts>,
+    pub assets: AssetTable,
     pub edges: Vec<DependencyEdge>,
     pub unresolved: Vec<UnresolvedReference>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subnet {
     /// IPv4 /24, `10.1.105.0/24`.
     pub cidr: String,
-    pub members: Vec<String>,
+    /// Sorted by key.
+    pub members: Vec<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedHost {
     /// An IP address, hostname or FQDN (lower-case) recorded on more than one asset.
     pub address: String,
-    pub members: Vec<String>,
+    /// Sorted by key.
+    pub members: Vec<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hub {
-    pub key: String,
+    pub asset: u32,
     pub dependents: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Topology {
     /// Sorted by network address.
     pub subnets: Vec<Subnet>,
+    /// Sorted by address.
     pub shared_hosts: Vec<SharedHost>,
-    /// Strongly connected components of more than one asset, and self-loops; members sorted.
-    pub cycles: Vec<Vec<String>>,
+    /// Strongly connected components of more than one asset, and self-loops; members sorted by
+    /// key, cycles by their keys.
+    pub cycles: Vec<Vec<u32>>,
     /// Assets with at least `HUB_MIN_DEPENDENTS` dependents, most depended-on first.
     pub hubs: Vec<Hub>,
     /// Up to `MAX_LONGEST_CHAINS` longest dependency paths (dependent → ... → dependency), longest
     /// first, each from a different starting asset. A cycle on a path appears as its smallest key.
-    pub longest_chains: Vec<Vec<String>>,
-    pub unresolved: Vec<UnresolvedReference>,
+    pub longest_chains: Vec<Vec<u32>>,
+    /// How many references matched no asset.
+    pub unresolved: usize,
 }
 
 /// The shape of the dependency graph.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NetworkTopology;
 
+/// A directed graph over numbered nodes in compressed rows: node `v`'s successors are
+/// `targets[offsets[v]..offsets[v + 1]]`, in the order the edges came.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Graph {
+    /// A graph of `nodes` nodes; edges to or from nodes outside it are ignored.
+    pub fn new(nodes: usize, edges: impl Iterator<Item = (u32, u32)> + Clone) -> Self {
+        let n = nodes as u32;
+        let inside = move |&(s, t): &(u32, u32)| s < n && t < n;
+        let mut offsets = vec![0u32; nodes + 1];
+        for (s, _) in edges.clone().filter(inside) {
+            offsets[s as usize + 1] += 1;
+        }
+        for v in 0..nodes {
+            offsets[v + 1] += offsets[v];
+        }
+        let mut next = offsets.clone();
+        let mut targets = vec![0u32; offsets[nodes] as usize];
+        for (s, t) in edges.filter(inside) {
+            targets[next[s as usize] as usize] = t;
+            next[s as usize] += 1;
+        }
+        Graph { offsets, targets }
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn successors(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        match (self.offsets.get(v), self.offsets.get(v + 1)) {
+            (Some(&from), Some(&to)) => &self.targets[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
 /// Strongly connected components by Tarjan's algorithm with an explicit stack. Components come
 /// out in reverse topological order: every edge between components points to an earlier one.
-pub fn strongly_connected_components(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    const UNVISITED: usize = usize::MAX;
-    let n = adjacency.len();
+/// Returned as a graph of sorts: component `c`'s members are `successors(c)`.
+pub fn strongly_connected_components(graph: &Graph) -> Graph {
+    const UNVISITED: u32 = u32::MAX;
+    let n = graph.nodes();
     let mut index = vec![UNVISITED; n];
-    let mut low = vec![0usize; n];
+    let mut low = vec![0u32; n];
     let mut on_stack = vec![false; n];
-    let mut stack: Vec<usize> = Vec::new();
-    let mut components: Vec<Vec<usize>> = Vec::new();
-    let mut counter = 0usize;
+    let mut stack: Vec<u32> = Vec::new();
+    let mut members: Vec<u32> = Vec::with_capacity(n);
+    let mut offsets: Vec<u32> = vec![0];
+    let mut counter = 0u32;
     // (node, position of the next successor to look at)
-    let mut calls: Vec<(usize, usize)> = Vec::new();
+    let mut calls: Vec<(u32, u32)> = Vec::new();
 
-    for root in 0..n {
-        if index[root] != UNVISITED {
+    for root in 0..n as u32 {
+        if index[root as usize] != UNVISITED {
             continue;
         }
-        index[root] = counter;
-        low[root] = counter;
+        index[root as usize] = counter;
+        low[root as usize] = counter;
         counter += 1;
         stack.push(root);
-        on_stack[root] = true;
+        on_stack[root as usize] = true;
         calls.push((root, 0));
         while let Some(&mut (v, ref mut next)) = calls.last_mut() {
-            if let Some(&w) = adjacency[v].get(*next) {
+            if let Some(&w) = graph.successors(v).get(*next as usize) {
                 *next += 1;
-                if index[w] == UNVISITED {
-                    index[w] = counter;
-                    low[w] = counter;
+                if index[w as usize] == UNVISITED {
+                    index[w as usize] = counter;
+                    low[w as usize] = counter;
                     counter += 1;
                     stack.push(w);
-                    on_stack[w] = true;
+                    on_stack[w as usize] = true;
                     calls.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
                 }
                 continue;
             }
             calls.pop();
             if let Some(&(parent, _)) = calls.last() {
-                low[parent] = low[parent].min(low[v]);
+                low[parent as usize] = low[parent as usize].min(low[v as usize]);
             }
-            if low[v] == index[v] {
-                let mut component = Vec::new();
+            if low[v as usize] == index[v as usize] {
                 while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component.push(w);
+                    on_stack[w as usize] = false;
+                    members.push(w);
                     if w == v {
                         break;
                     }
                 }
-                components.push(component);
+                offsets.push(members.len() as u32);
             }
         }
     }
-    components
+    Graph {
+        offsets,
+        targets: members,
+    }
 }
 
 impl Agent for NetworkTopology {
@@ -534,96 +645,80 @@ impl Agent for NetworkTopology {
     const PHASE: PhaseName = PhaseName::DependencyAnalysis;
 
     fn run(&self, input: &TopologyInput) -> Result<AgentOutput<Topology>, AgentError> {
-        let subnets = subnets(&input.assets);
-        let shared_hosts = shared_hosts(&input.assets);
+        let table = &input.assets;
+        let subnets = subnets(table);
+        let shared_hosts = shared_hosts(table);
 
-        // Nodes: every asset, plus edge ends the asset list does not have.
-        let mut names: Vec<&str> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        for key in input
-            .assets
-            .iter()
-            .map(|a| a.key.as_str())
-            .chain(input.edges.iter().flat_map(|e| [e.source.as_str(), e.target.as_str()]))
-        {
-            if !index.contains_key(key) {
-                index.insert(key, names.len());
-                names.push(key);
+        let n = table.len();
+        let mut pairs: Vec<(u32, u32)> = input.edges.iter().map(|e| (e.source, e.target)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut self_loops: Vec<u32> = pairs.iter().filter(|(s, t)| s == t).map(|&(s, _)| s).collect();
+        pairs.retain(|(s, t)| s != t);
+        let mut dependents = vec![0u32; n];
+        for &(_, t) in &pairs {
+            if let Some(d) = dependents.get_mut(t as usize) {
+                *d += 1;
             }
         }
-        let n = names.len();
-        let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut dependents = vec![0usize; n];
-        let mut self_loops: BTreeSet<usize> = BTreeSet::new();
-        let mut seen: HashSet<(usize, usize)> = HashSet::new();
-        for e in &input.edges {
-            let (Some(&s), Some(&t)) = (index.get(e.source.as_str()), index.get(e.target.as_str())) else {
-                continue;
-            };
-            if !seen.insert((s, t)) {
-                continue;
-            }
-            if s == t {
-                self_loops.insert(s);
-                continue;
-            }
-            adjacency[s].push(t);
-            dependents[t] += 1;
-        }
+        let graph = Graph::new(n, pairs.iter().copied());
+        drop(pairs);
 
-        let components = strongly_connected_components(&adjacency);
-        let mut component_of = vec![0usize; n];
-        for (c, members) in components.iter().enumerate() {
-            for &v in members {
-                component_of[v] = c;
+        let components = strongly_connected_components(&graph);
+        let count = components.nodes();
+        let mut component_of = vec![0u32; n];
+        for c in 0..count as u32 {
+            for &v in components.successors(c) {
+                component_of[v as usize] = c;
             }
         }
+        let key_order = |a: &u32, b: &u32| table.key(*a).cmp(table.key(*b)).then(a.cmp(b));
         // A component is named by its smallest key.
-        let representative: Vec<&str> = components
-            .iter()
-            .map(|m| m.iter().map(|&v| names[v]).min().unwrap_or_default())
+        let representative: Vec<u32> = (0..count as u32)
+            .map(|c| components.successors(c).iter().copied().min_by(key_order).unwrap_or(0))
             .collect();
 
-        let mut cycles: Vec<Vec<String>> = components
-            .iter()
+        self_loops.sort_unstable_by(key_order);
+        let mut cycles: Vec<Vec<u32>> = (0..count as u32)
+            .map(|c| components.successors(c))
             .filter(|m| m.len() > 1)
             .map(|m| {
-                let mut keys: Vec<String> = m.iter().map(|&v| names[v].to_string()).collect();
-                keys.sort();
-                keys
+                let mut m = m.to_vec();
+                sort_unique_by_key(table, &mut m);
+                m
             })
-            .chain(self_loops.iter().map(|&v| vec![names[v].to_string()]))
+            .chain(self_loops.into_iter().map(|v| vec![v]))
             .collect();
-        cycles.sort();
-        cycles.dedup();
+        cycles.sort_by(|a, b| table.keys(a).cmp(&table.keys(b)));
+        cycles.dedup_by(|b, a| table.keys(a) == table.keys(b));
 
-        let mut hubs: Vec<Hub> = (0..n)
-            .filter(|&v| dependents[v] >= HUB_MIN_DEPENDENTS)
+        let mut hubs: Vec<Hub> = (0..n as u32)
+            .filter(|&v| dependents[v as usize] as usize >= HUB_MIN_DEPENDENTS)
             .map(|v| Hub {
-                key: names[v].to_string(),
-                dependents: dependents[v],
+                asset: v,
+                dependents: dependents[v as usize] as usize,
             })
             .collect();
-        hubs.sort_by(|a, b| b.dependents.cmp(&a.dependents).then_with(|| a.key.cmp(&b.key)));
+        hubs.sort_by(|a, b| {
+            b.dependents
+                .cmp(&a.dependents)
+                .then_with(|| key_order(&a.asset, &b.asset))
+        });
 
-        let longest_chains = longest_chains(&components, &component_of, &adjacency, &representative);
+        let longest_chains = longest_chains(table, &components, &component_of, &graph, &representative);
 
-        let mut unresolved = input.unresolved.clone();
-        unresolved.sort();
-        unresolved.dedup();
-
+        let unresolved = input.unresolved.len();
         let reasoning = format!(
             "{} subnets, {} shared addresses, {} cycles, {} hubs (≥ {HUB_MIN_DEPENDENTS} dependents), longest chain {} \
-             assets, {} unresolved references.",
+             assets, {unresolved} unresolved references.",
             subnets.len(),
             shared_hosts.len(),
             cycles.len(),
             hubs.len(),
             longest_chains.first().map_or(0, Vec::len),
-            unresolved.len()
         );
         // The graph facts are exact; what they mean is only as good as the references resolved.
-        let total = input.edges.len() + unresolved.len();
+        let total = input.edges.len() + unresolved;
         let confidence = if total == 0 {
             0.9
         } else {
@@ -641,49 +736,70 @@ impl Agent for NetworkTopology {
     }
 }
 
-fn subnets(assets: &[AssetFacts]) -> Vec<Subnet> {
-    let mut by_net: BTreeMap<[u8; 3], BTreeSet<String>> = BTreeMap::new();
-    for a in assets {
-        if let Some(ip) = a.ip_address.as_deref().and_then(canonical_ipv4) {
-            let [x, y, z, _] = ip.octets();
-            by_net.entry([x, y, z]).or_default().insert(a.key.clone());
-        }
-    }
-    by_net
-        .into_iter()
-        .map(|([x, y, z], members)| Subnet {
-            cidr: format!("{x}.{y}.{z}.0/24"),
-            members: members.into_iter().collect(),
+fn subnets(table: &AssetTable) -> Vec<Subnet> {
+    let mut by_net: Vec<([u8; 3], u32)> = table
+        .indices()
+        .filter_map(|a| {
+            let [x, y, z, _] = table.ip_address(a).and_then(canonical_ipv4)?.octets();
+            Some(([x, y, z], a))
         })
-        .collect()
+        .collect();
+    by_net.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| table.key(a.1).cmp(table.key(b.1))));
+    let mut subnets: Vec<Subnet> = Vec::new();
+    for chunk in by_net.chunk_by(|a, b| a.0 == b.0) {
+        let [x, y, z] = chunk[0].0;
+        let mut members: Vec<u32> = chunk.iter().map(|&(_, a)| a).collect();
+        members.dedup_by(|b, a| table.key(*a) == table.key(*b));
+        subnets.push(Subnet {
+            cidr: format!("{x}.{y}.{z}.0/24"),
+            members,
+        });
+    }
+    subnets
 }
 
-fn shared_hosts(assets: &[AssetFacts]) -> Vec<SharedHost> {
-    let mut by_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for a in assets {
-        let ip = a
-            .ip_address
-            .as_deref()
-            .map(|ip| canonical_ipv4(ip).map_or_else(|| normalize(ip), |ip| ip.to_string()));
-        for address in [
-            ip,
-            a.hostname.as_deref().map(normalize),
-            a.fqdn.as_deref().map(normalize),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if !address.is_empty() {
-                by_address.entry(address).or_default().insert(a.key.clone());
+/// The addresses an asset is recorded at: its IP (canonical when it parses), hostname and FQDN,
+/// normalized, without empties.
+fn addresses(table: &AssetTable, asset: u32) -> Vec<String> {
+    let ip = table
+        .ip_address(asset)
+        .map(|ip| canonical_ipv4(ip).map_or_else(|| normalize(ip), |ip| ip.to_string()));
+    [
+        ip,
+        table.hostname(asset).map(normalize),
+        table.fqdn(asset).map(normalize),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|a| !a.is_empty())
+    .collect()
+}
+
+fn shared_hosts(table: &AssetTable) -> Vec<SharedHost> {
+    // (hash of an address, asset), sorted: only addresses whose hash more than one asset has
+    // are spelled out again, and grouped by their text.
+    let mut by_hash: Vec<(u64, u32)> = Vec::new();
+    for asset in table.indices() {
+        let mut hashes: Vec<u64> = addresses(table, asset).iter().map(|a| hash_of(a)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        by_hash.extend(hashes.into_iter().map(|h| (h, asset)));
+    }
+    by_hash.sort_unstable();
+    let mut shared: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for run in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        let hash = run[0].0;
+        for &(_, asset) in run {
+            for address in addresses(table, asset).into_iter().filter(|a| hash_of(a) == hash) {
+                shared.entry(address).or_default().push(asset);
             }
         }
     }
-    by_address
+    shared
         .into_iter()
-        .filter(|(_, members)| members.len() > 1)
-        .map(|(address, members)| SharedHost {
-            address,
-            members: members.into_iter().collect(),
+        .filter_map(|(address, mut members)| {
+            sort_unique_by_key(table, &mut members);
+            (members.len() > 1).then_some(SharedHost { address, members })
         })
         .collect()
 }
@@ -691,51 +807,50 @@ fn shared_hosts(assets: &[AssetFacts]) -> Vec<SharedHost> {
 /// Longest paths on the condensation DAG, by dynamic programming in Tarjan's output order (every
 /// successor component is finished before its predecessors). Ties go to the smaller key.
 fn longest_chains(
-    components: &[Vec<usize>],
-    component_of: &[usize],
-    adjacency: &[Vec<usize>],
-    representative: &[&str],
-) -> Vec<Vec<String>> {
-    let count = components.len();
-    let mut length = vec![1usize; count];
-    let mut next: Vec<Option<usize>> = vec![None; count];
+    table: &AssetTable,
+    components: &Graph,
+    component_of: &[u32],
+    graph: &Graph,
+    representative: &[u32],
+) -> Vec<Vec<u32>> {
+    let count = components.nodes();
+    let name = |c: usize| table.key(representative[c]);
+    let mut length = vec![1u32; count];
+    let mut next: Vec<u32> = vec![u32::MAX; count];
     let mut has_predecessor = vec![false; count];
-    for (c, members) in components.iter().enumerate() {
-        for &v in members {
-            for &w in &adjacency[v] {
-                let d = component_of[w];
+    for c in 0..count {
+        for &v in components.successors(c as u32) {
+            for &w in graph.successors(v) {
+                let d = component_of[w as usize] as usize;
                 if d == c {
                     continue;
                 }
                 has_predecessor[d] = true;
                 let better = match next[c] {
-                    None => true,
-                    Some(cur) => {
-                        length[d] > length[cur] || (length[d] == length[cur] && representative[d] < representative[cur])
+                    u32::MAX => true,
+                    cur => {
+                        let cur = cur as usize;
+                        length[d] > length[cur] || (length[d] == length[cur] && name(d) < name(cur))
                     }
                 };
                 if better {
-                    next[c] = Some(d);
+                    next[c] = d as u32;
                     length[c] = length[d] + 1;
                 }
             }
         }
     }
     let mut starts: Vec<usize> = (0..count).filter(|&c| !has_predecessor[c] && length[c] > 1).collect();
-    starts.sort_by(|&a, &b| {
-        length[b]
-            .cmp(&length[a])
-            .then_with(|| representative[a].cmp(representative[b]))
-    });
+    starts.sort_by(|&a, &b| length[b].cmp(&length[a]).then_with(|| name(a).cmp(name(b))));
     starts
         .into_iter()
         .take(MAX_LONGEST_CHAINS)
         .map(|start| {
-            let mut chain = Vec::with_capacity(length[start]);
-            let mut at = Some(start);
-            while let Some(c) = at {
-                chain.push(representative[c].to_string());
-                at = next[c];
+            let mut chain = Vec::with_capacity(length[start] as usize);
+            let mut at = start as u32;
+            while at != u32::MAX {
+                chain.push(representative[at as usize]);
+                at = next[at as usize];
             }
             chain
         })
@@ -872,13 +987,18 @@ pub(crate) mod sample {
 mod tests {
     use super::sample::{TRUTH_EDGES, asset};
     use super::*;
+    use crate::agents::types::AssetFacts;
 
-    fn map(assets: &[AssetFacts]) -> DependencyMap {
-        DependencyMapping.run(assets).expect("mapping never fails").value
+    fn map(assets: &[AssetFacts]) -> (AssetTable, DependencyMap) {
+        let table = AssetTable::from_facts(assets);
+        let map = DependencyMapping.run(&table).expect("mapping never fails").value;
+        (table, map)
     }
 
-    fn edge<'a>(m: &'a DependencyMap, s: &str, t: &str) -> Option<&'a DependencyEdge> {
-        m.edges.iter().find(|e| e.source == s && e.target == t)
+    fn edge<'a>(t: &AssetTable, m: &'a DependencyMap, s: &str, target: &str) -> Option<&'a DependencyEdge> {
+        m.edges
+            .iter()
+            .find(|e| t.key(e.source) == s && t.key(e.target) == target)
     }
 
     fn dep(name: &str, asset_type: &str, deps: &[&str]) -> AssetFacts {
@@ -887,27 +1007,61 @@ mod tests {
         a
     }
 
-    fn edges_of(pairs: &[(&str, &str)]) -> Vec<DependencyEdge> {
+    fn edges_of(table: &AssetTable, pairs: &[(&str, &str)]) -> Vec<DependencyEdge> {
         pairs
             .iter()
             .map(|(s, t)| DependencyEdge {
-                source: s.to_string(),
-                target: t.to_string(),
-                dependency_type: "service".to_string(),
+                source: table.find(s).expect("an asset"),
+                target: table.find(t).expect("an asset"),
+                dependency_type: "service",
                 confidence: 0.95,
             })
             .collect()
     }
 
-    fn topology(assets: Vec<AssetFacts>, pairs: &[(&str, &str)]) -> Topology {
-        NetworkTopology
-            .run(&TopologyInput {
-                assets,
-                edges: edges_of(pairs),
-                unresolved: vec![],
-            })
-            .unwrap()
-            .value
+    /// The topology's lists by key.
+    struct Named {
+        subnets: Vec<(String, Vec<String>)>,
+        shared_hosts: Vec<(String, Vec<String>)>,
+        cycles: Vec<Vec<String>>,
+        hubs: Vec<(String, usize)>,
+        longest_chains: Vec<Vec<String>>,
+    }
+
+    fn named(table: &AssetTable, t: &Topology) -> Named {
+        let keys = |assets: &[u32]| -> Vec<String> { assets.iter().map(|&a| table.key(a).to_string()).collect() };
+        Named {
+            subnets: t.subnets.iter().map(|s| (s.cidr.clone(), keys(&s.members))).collect(),
+            shared_hosts: t
+                .shared_hosts
+                .iter()
+                .map(|s| (s.address.clone(), keys(&s.members)))
+                .collect(),
+            cycles: t.cycles.iter().map(|c| keys(c)).collect(),
+            hubs: t
+                .hubs
+                .iter()
+                .map(|h| (table.key(h.asset).to_string(), h.dependents))
+                .collect(),
+            longest_chains: t.longest_chains.iter().map(|c| keys(c)).collect(),
+        }
+    }
+
+    fn topology(assets: &[AssetFacts], pairs: &[(&str, &str)]) -> (Topology, Named) {
+        let table = AssetTable::from_facts(assets);
+        let edges = edges_of(&table, pairs);
+        let input = TopologyInput {
+            assets: table,
+            edges,
+            unresolved: vec![],
+        };
+        let t = NetworkTopology.run(&input).unwrap().value;
+        let n = named(&input.assets, &t);
+        (t, n)
+    }
+
+    fn servers(names: &[&str]) -> Vec<AssetFacts> {
+        names.iter().map(|n| asset(n, "server")).collect()
     }
 
     #[test]
@@ -934,24 +1088,31 @@ mod tests {
         let mut web02 = asset("web02-prod", "server");
         web02.fqdn = Some("WEB02.corp.example.com.".into());
         let web03 = asset("web03", "server");
-        let m = map(&[app, db, web01, by_ip, web02, web03]);
+        let (t, m) = map(&[app, db, web01, by_ip, web02, web03]);
 
-        assert_eq!(edge(&m, "portal", "db01").unwrap().confidence, CONFIDENCE_NAME);
-        assert_eq!(edge(&m, "portal", "db01").unwrap().dependency_type, "data_flow");
-        assert_eq!(edge(&m, "portal", "web01").unwrap().confidence, CONFIDENCE_HOST);
-        assert_eq!(edge(&m, "portal", "srv-a").unwrap().confidence, CONFIDENCE_IP);
-        assert_eq!(edge(&m, "portal", "web02-prod").unwrap().confidence, CONFIDENCE_HOST);
-        assert_eq!(edge(&m, "portal", "web03").unwrap().confidence, CONFIDENCE_SHORT_NAME);
-        assert_eq!(edge(&m, "portal", "srv-a").unwrap().dependency_type, "hosting");
+        assert_eq!(edge(&t, &m, "portal", "db01").unwrap().confidence, CONFIDENCE_NAME);
+        assert_eq!(edge(&t, &m, "portal", "db01").unwrap().dependency_type, "data_flow");
+        assert_eq!(edge(&t, &m, "portal", "web01").unwrap().confidence, CONFIDENCE_HOST);
+        assert_eq!(edge(&t, &m, "portal", "srv-a").unwrap().confidence, CONFIDENCE_IP);
+        assert_eq!(
+            edge(&t, &m, "portal", "web02-prod").unwrap().confidence,
+            CONFIDENCE_HOST
+        );
+        assert_eq!(
+            edge(&t, &m, "portal", "web03").unwrap().confidence,
+            CONFIDENCE_SHORT_NAME
+        );
+        assert_eq!(edge(&t, &m, "portal", "srv-a").unwrap().dependency_type, "hosting");
         // `DB01` and `'db01'` collapse; the self-reference is dropped.
         assert_eq!(m.edges.len(), 5);
-        assert!(edge(&m, "portal", "portal").is_none());
-        let unresolved: Vec<&str> = m.unresolved.iter().map(|u| u.reference.as_str()).collect();
+        assert!(edge(&t, &m, "portal", "portal").is_none());
+        let unresolved: Vec<&str> = m.unresolved.iter().map(|u| t.reference(u.reference)).collect();
         assert_eq!(unresolved, vec!["10.9.9.9", "ghost"]);
-        assert!(m.unresolved.iter().all(|u| u.source == "portal"));
-        let mut sorted = m.edges.clone();
-        sorted.sort_by(|a, b| (&a.source, &a.target).cmp(&(&b.source, &b.target)));
-        assert_eq!(sorted, m.edges);
+        assert!(m.unresolved.iter().all(|u| t.key(u.source) == "portal"));
+        let keys: Vec<(&str, &str)> = m.edges.iter().map(|e| (t.key(e.source), t.key(e.target))).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
     }
 
     #[test]
@@ -960,10 +1121,24 @@ mod tests {
         web.hostname = Some("websrv1".into());
         web.fqdn = Some("websrv1.dmz.example.com".into());
         let app = dep("shop", "application", &["WEBSRV1.DMZ.EXAMPLE.COM", "websrv1"]);
-        let m = map(&[app, web]);
+        let (t, m) = map(&[app, web]);
         assert_eq!(m.edges.len(), 1);
-        assert_eq!(m.edges[0].target, "web server 1");
+        assert_eq!(t.key(m.edges[0].target), "web server 1");
         assert_eq!(m.edges[0].confidence, CONFIDENCE_HOST);
+    }
+
+    #[test]
+    fn a_shared_spelling_goes_to_the_smallest_key_whatever_the_order() {
+        let mut b = asset("b-host", "server");
+        b.hostname = Some("shared".into());
+        let mut a = asset("a-host", "server");
+        a.hostname = Some("SHARED".into());
+        let app = dep("app", "application", &["shared"]);
+        for assets in [vec![app.clone(), b.clone(), a.clone()], vec![a, app, b]] {
+            let (t, m) = map(&assets);
+            assert_eq!(m.edges.len(), 1);
+            assert_eq!(t.key(m.edges[0].target), "a-host");
+        }
     }
 
     #[test]
@@ -985,33 +1160,41 @@ mod tests {
 
     #[test]
     fn no_panics_on_empty_or_odd_input() {
-        let m = map(&[]);
+        let (_, m) = map(&[]);
         assert!(m.edges.is_empty() && m.unresolved.is_empty());
         let mut odd = dep("", "", &["", " ; , | ", "\u{1F600}", "999.999.1.1", "a.b.", "."]);
         odd.ip_address = Some("not an ip".into());
         odd.fqdn = Some("..".into());
         let twin = dep("", "server", &[""]);
-        let m = map(&[odd.clone(), twin]);
+        let (_, m) = map(&[odd.clone(), twin]);
         assert!(m.edges.is_empty());
-        let t = topology(vec![odd], &[("x", "x"), ("", "y")]);
+        let (_, t) = topology(&[odd, asset("x", "server"), asset("y", "")], &[("x", "x"), ("", "y")]);
         assert_eq!(t.cycles, vec![vec!["x".to_string()]]);
         let groups = ApplicationGrouping
             .run(&GroupingInput {
-                assets: vec![],
+                assets: AssetTable::default(),
                 edges: vec![],
             })
             .unwrap();
         assert!(groups.value.is_empty());
+        let empty = NetworkTopology
+            .run(&TopologyInput {
+                assets: AssetTable::default(),
+                edges: vec![],
+                unresolved: vec![],
+            })
+            .unwrap();
+        assert!(empty.value.subnets.is_empty() && empty.value.longest_chains.is_empty());
     }
 
     #[test]
     fn sample_resolves_every_truth_edge() {
-        let m = map(&sample::assets());
+        let (t, m) = map(&sample::assets());
         assert!(m.unresolved.is_empty(), "{:?}", m.unresolved);
-        let got: Vec<(&str, &str)> = m.edges.iter().map(|e| (e.source.as_str(), e.target.as_str())).collect();
+        let got: Vec<(&str, &str)> = m.edges.iter().map(|e| (t.key(e.source), t.key(e.target))).collect();
         assert_eq!(got, TRUTH_EDGES);
         for e in &m.edges {
-            let expected = if e.target.ends_with("_db") {
+            let expected = if t.key(e.target).ends_with("_db") {
                 "data_flow"
             } else {
                 "hosting"
@@ -1019,23 +1202,30 @@ mod tests {
             assert_eq!(e.dependency_type, expected, "{e:?}");
             assert_eq!(e.confidence, CONFIDENCE_NAME);
         }
-        let dependents = dependents_count(&m.edges);
+        let dependents = dependents_count(&t, &m.edges);
         assert_eq!(dependents.get("srv0006"), Some(&2));
         assert_eq!(dependents.get("billing"), None);
     }
 
     #[test]
     fn sample_groups_six_applications() {
-        let assets = sample::assets();
-        let edges = map(&assets).edges;
-        let groups = ApplicationGrouping.run(&GroupingInput { assets, edges }).unwrap().value;
+        let (assets, m) = map(&sample::assets());
+        let input = GroupingInput { assets, edges: m.edges };
+        let groups = ApplicationGrouping.run(&input).unwrap().value;
+        let t = &input.assets;
         assert_eq!(groups.len(), 6);
         let billing = groups.iter().find(|g| g.key == "billing").unwrap();
         assert_eq!(billing.application, "Billing");
-        assert_eq!(billing.application_asset.as_deref(), Some("billing"));
-        assert_eq!(billing.members, vec!["batch0004", "batch0005", "billing_db", "srv0006"]);
+        assert_eq!(billing.application_asset.map(|a| t.key(a)), Some("billing"));
+        assert_eq!(
+            t.keys(&billing.members),
+            vec!["batch0004", "batch0005", "billing_db", "srv0006"]
+        );
         let dw = groups.iter().find(|g| g.key == "data warehouse").unwrap();
-        assert_eq!(dw.members, vec!["app0001", "app0003", "data_warehouse_db", "web0002"]);
+        assert_eq!(
+            t.keys(&dw.members),
+            vec!["app0001", "app0003", "data_warehouse_db", "web0002"]
+        );
         assert!(groups.iter().all(|g| g.members.len() == 4));
     }
 
@@ -1045,40 +1235,42 @@ mod tests {
         app.application = None;
         let mut host = asset("dbhost", "server");
         host.application = Some("Warehouse".into());
-        let assets = vec![
+        let assets = AssetTable::from_facts(&[
             app,
             asset("shopdb", "database"),
             host,
             asset("web", "server"),
             asset("ad01", "server"),
             asset("san", "storage"),
-        ];
-        let edges = edges_of(&[
-            ("shop", "shopdb"),
-            ("shopdb", "dbhost"),
-            ("shop", "web"),
-            ("web", "ad01"),
-            ("shop", "san"),
         ]);
-        let groups = ApplicationGrouping.run(&GroupingInput { assets, edges }).unwrap().value;
+        let edges = edges_of(
+            &assets,
+            &[
+                ("shop", "shopdb"),
+                ("shopdb", "dbhost"),
+                ("shop", "web"),
+                ("web", "ad01"),
+                ("shop", "san"),
+            ],
+        );
+        let input = GroupingInput { assets, edges };
+        let groups = ApplicationGrouping.run(&input).unwrap().value;
+        let t = &input.assets;
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].key, "shop");
-        assert_eq!(groups[0].members, vec!["dbhost", "shopdb", "web"]);
+        assert_eq!(t.keys(&groups[0].members), vec!["dbhost", "shopdb", "web"]);
         // Known only from an `application` field.
         assert_eq!(groups[1].key, "warehouse");
         assert_eq!(groups[1].application, "Warehouse");
         assert_eq!(groups[1].application_asset, None);
-        assert_eq!(groups[1].members, vec!["dbhost"]);
+        assert_eq!(t.keys(&groups[1].members), vec!["dbhost"]);
     }
 
     #[test]
     fn finds_cycles_hubs_and_longest_chains() {
-        let assets: Vec<AssetFacts> = ["a", "b", "c", "d", "e", "hub", "p", "q", "r", "s", "t"]
-            .iter()
-            .map(|n| asset(n, "server"))
-            .collect();
-        let t = topology(
-            assets,
+        let assets = servers(&["a", "b", "c", "d", "e", "hub", "p", "q", "r", "s", "t"]);
+        let (_, t) = topology(
+            &assets,
             &[
                 ("a", "b"),
                 ("b", "c"),
@@ -1096,13 +1288,7 @@ mod tests {
             ],
         );
         assert_eq!(t.cycles, vec![vec!["a", "b", "c"], vec!["e"]]);
-        assert_eq!(
-            t.hubs,
-            vec![Hub {
-                key: "hub".into(),
-                dependents: 3
-            }]
-        );
+        assert_eq!(t.hubs, vec![("hub".to_string(), 3)]);
         assert_eq!(t.longest_chains[0], vec!["p", "q", "r", "s"]);
         // d → {a,b,c} → hub: the cycle collapses to its smallest key.
         assert_eq!(t.longest_chains[1], vec!["d", "a", "hub"]);
@@ -1112,8 +1298,7 @@ mod tests {
 
     #[test]
     fn hubs_are_sorted_by_dependents_then_key() {
-        let names = ["x", "y", "z", "a1", "a2", "a3", "a4"];
-        let assets: Vec<AssetFacts> = names.iter().map(|n| asset(n, "server")).collect();
+        let assets = servers(&["x", "y", "z", "a1", "a2", "a3", "a4"]);
         let mut pairs = Vec::new();
         for s in ["a1", "a2", "a3", "a4"] {
             pairs.push((s, "y"));
@@ -1122,8 +1307,8 @@ mod tests {
             pairs.push((s, "x"));
             pairs.push((s, "z"));
         }
-        let t = topology(assets, &pairs);
-        let hubs: Vec<(&str, usize)> = t.hubs.iter().map(|h| (h.key.as_str(), h.dependents)).collect();
+        let (_, t) = topology(&assets, &pairs);
+        let hubs: Vec<(&str, usize)> = t.hubs.iter().map(|(k, d)| (k.as_str(), *d)).collect();
         assert_eq!(hubs, vec![("y", 4), ("x", 3), ("z", 3)]);
         assert!(t.cycles.is_empty());
         assert!(t.longest_chains.len() <= MAX_LONGEST_CHAINS);
@@ -1141,42 +1326,35 @@ mod tests {
         c.ip_address = Some("10.1.2.3".into());
         let mut d = asset("d", "server");
         d.ip_address = Some("9.1.2.3".into());
-        let t = topology(vec![a, b, c, d], &[]);
-        let cidrs: Vec<&str> = t.subnets.iter().map(|s| s.cidr.as_str()).collect();
+        let (_, t) = topology(&[c, a, d, b], &[]);
+        let cidrs: Vec<&str> = t.subnets.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(cidrs, vec!["9.1.2.0/24", "10.1.2.0/24"]);
-        assert_eq!(t.subnets[1].members, vec!["a", "b", "c"]);
-        let shared: Vec<(&str, Vec<String>)> = t
-            .shared_hosts
-            .iter()
-            .map(|s| (s.address.as_str(), s.members.clone()))
-            .collect();
+        assert_eq!(t.subnets[1].1, vec!["a", "b", "c"]);
         assert_eq!(
-            shared,
+            t.shared_hosts,
             vec![
-                ("10.1.2.3", vec!["a".to_string(), "c".to_string()]),
-                ("shared", vec!["a".to_string(), "b".to_string()])
+                ("10.1.2.3".to_string(), vec!["a".to_string(), "c".to_string()]),
+                ("shared".to_string(), vec!["a".to_string(), "b".to_string()])
             ]
         );
     }
 
     #[test]
     fn sample_topology() {
-        let assets = sample::assets();
-        let m = map(&assets);
-        let t = NetworkTopology
-            .run(&TopologyInput {
-                assets,
-                edges: m.edges,
-                unresolved: m.unresolved,
-            })
-            .unwrap()
-            .value;
+        let (assets, m) = map(&sample::assets());
+        let input = TopologyInput {
+            assets,
+            edges: m.edges,
+            unresolved: m.unresolved,
+        };
+        let t = NetworkTopology.run(&input).unwrap().value;
+        let n = named(&input.assets, &t);
         assert!(t.cycles.is_empty());
         assert!(t.hubs.is_empty());
         assert!(t.shared_hosts.is_empty());
         assert_eq!(t.subnets.len(), 18);
         assert_eq!(t.longest_chains.len(), MAX_LONGEST_CHAINS);
-        assert_eq!(t.longest_chains[0], vec!["billing", "billing_db", "srv0006"]);
+        assert_eq!(n.longest_chains[0], vec!["billing", "billing_db", "srv0006"]);
         assert!(t.longest_chains.iter().all(|c| c.len() == 3));
     }
 
@@ -1195,59 +1373,68 @@ mod tests {
                 a
             })
             .collect();
-        let m = map(&assets);
+        let (assets, m) = map(&assets);
         assert_eq!(m.edges.len(), N);
-        let t = NetworkTopology
-            .run(&TopologyInput {
-                assets,
-                edges: m.edges,
-                unresolved: vec![],
-            })
-            .unwrap()
-            .value;
+        let input = TopologyInput {
+            assets,
+            edges: m.edges,
+            unresolved: vec![],
+        };
+        let t = NetworkTopology.run(&input).unwrap().value;
         // One big cycle through every asset.
         assert_eq!(t.cycles.len(), 1);
         assert_eq!(t.cycles[0].len(), N);
         assert!(t.longest_chains.is_empty());
 
         // And a 100,000-long chain (no cycle) for the longest-path pass.
-        let pairs: Vec<(String, String)> = (0..N - 1).map(|i| (format!("c{i}"), format!("c{}", i + 1))).collect();
-        let edges: Vec<DependencyEdge> = pairs
-            .iter()
-            .map(|(s, t)| DependencyEdge {
-                source: s.clone(),
-                target: t.clone(),
-                dependency_type: "service".into(),
+        let mut chain = AssetTable::default();
+        for i in 0..N {
+            let key = format!("c{i}");
+            chain
+                .push(crate::agents::asset_table::Identity {
+                    key: &key,
+                    name: &key,
+                    asset_type: "server",
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let edges: Vec<DependencyEdge> = (0..N as u32 - 1)
+            .map(|i| DependencyEdge {
+                source: i,
+                target: i + 1,
+                dependency_type: "service",
                 confidence: 0.9,
             })
             .collect();
-        let t = NetworkTopology
-            .run(&TopologyInput {
-                assets: vec![],
-                edges,
-                unresolved: vec![],
-            })
-            .unwrap()
-            .value;
+        let input = TopologyInput {
+            assets: chain,
+            edges,
+            unresolved: vec![],
+        };
+        let t = NetworkTopology.run(&input).unwrap().value;
         assert_eq!(t.longest_chains.len(), 1);
         assert_eq!(t.longest_chains[0].len(), N);
-        assert_eq!(t.longest_chains[0].first().map(String::as_str), Some("c0"));
+        assert_eq!(t.longest_chains[0].first().map(|&a| input.assets.key(a)), Some("c0"));
     }
 
     #[test]
     fn tarjan_on_small_graphs() {
         // 0 → 1 → 2 → 0, 2 → 3, 3 → 4 → 3
-        let adjacency = vec![vec![1], vec![2], vec![0, 3], vec![4], vec![3]];
-        let mut sccs: Vec<Vec<usize>> = strongly_connected_components(&adjacency)
-            .into_iter()
-            .map(|mut c| {
+        let graph = Graph::new(5, [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3)].into_iter());
+        let components = strongly_connected_components(&graph);
+        let sccs: Vec<Vec<u32>> = (0..components.nodes() as u32)
+            .map(|c| {
+                let mut c = components.successors(c).to_vec();
                 c.sort();
                 c
             })
             .collect();
         // Reverse topological order: {3,4} before {0,1,2}.
         assert_eq!(sccs, vec![vec![3, 4], vec![0, 1, 2]]);
-        sccs.clear();
-        assert!(strongly_connected_components(&[]).is_empty());
+        assert_eq!(
+            strongly_connected_components(&Graph::new(0, std::iter::empty())).nodes(),
+            0
+        );
     }
 }

@@ -24,9 +24,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::agents::asset_table::AssetTable;
 use crate::agents::cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
 use crate::agents::dependencies::{
-    ApplicationGrouping, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
+    ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
 use crate::agents::import_checks::{DataValidation, DuplicateRow, FormatDetection, ImportBatch};
 use crate::agents::inventory::{
@@ -37,8 +38,7 @@ use crate::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, Patt
 use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
 use crate::agents::supervisor::{FlowSupervisor, SupervisorInput};
 use crate::agents::types::{
-    Agent, AssetFacts, CleanRecord, DependencyEdge, FieldMapping, LifecycleStatus, SixR, SourceRecord, SupportLevel,
-    TechDebtFinding,
+    Agent, AssetFacts, CleanRecord, FieldMapping, LifecycleStatus, SixR, SourceRecord, SupportLevel, TechDebtFinding,
 };
 use crate::agents::{AgentSpec, REGISTRY};
 use crate::domain::PhaseName;
@@ -478,13 +478,15 @@ fn asset_facts() -> Vec<AssetFacts> {
     vec![facts(&ROWS[0], "server"), facts(&ROWS[1], "database")]
 }
 
-fn edge(source: &str, target: &str) -> DependencyEdge {
-    DependencyEdge {
-        source: source.to_string(),
-        target: target.to_string(),
-        dependency_type: "data_flow".to_string(),
+/// The edge `source` → `target` between two of `asset_facts()`, by key.
+fn edge(assets: &AssetTable, source: &str, target: &str) -> Result<DependencyEdge, String> {
+    let number = |key: &str| assets.find(key).ok_or_else(|| format!("no probe asset {key}"));
+    Ok(DependencyEdge {
+        source: number(source)?,
+        target: number(target)?,
+        dependency_type: "data_flow",
         confidence: 0.95,
-    }
+    })
 }
 
 /// lifecycle_analysis's finding for web01, as it would hand it on.
@@ -705,11 +707,12 @@ fn probe_asset_inventory() -> Result<(), String> {
 }
 
 fn probe_dependency_mapping() -> Result<(), String> {
-    let map = run(DependencyMapping, asset_facts().as_slice())?;
+    let assets = AssetTable::from_facts(&asset_facts());
+    let map = run(DependencyMapping, &assets)?;
     let edges: Vec<(&str, &str)> = map
         .edges
         .iter()
-        .map(|e| (e.source.as_str(), e.target.as_str()))
+        .map(|e| (assets.key(e.source), assets.key(e.target)))
         .collect();
     ensure!(edges == [("web01", "db01")], "edges {edges:?}, not web01 → db01");
     ensure!(map.unresolved.is_empty(), "unresolved references: {:?}", map.unresolved);
@@ -717,29 +720,30 @@ fn probe_dependency_mapping() -> Result<(), String> {
 }
 
 fn probe_application_grouping() -> Result<(), String> {
-    let input = GroupingInput {
-        assets: asset_facts(),
-        edges: vec![edge("web01", "db01")],
-    };
+    let assets = AssetTable::from_facts(&asset_facts());
+    let edges = vec![edge(&assets, "web01", "db01")?];
+    let input = GroupingInput { assets, edges };
     let groups = run(ApplicationGrouping, &input)?;
     ensure!(
-        groups.len() == 1 && groups[0].key == "crm" && groups[0].members == ["db01", "web01"],
+        groups.len() == 1 && groups[0].key == "crm" && input.assets.keys(&groups[0].members) == ["db01", "web01"],
         "expected one CRM group of db01 and web01: {groups:?}"
     );
     Ok(())
 }
 
 fn probe_network_topology() -> Result<(), String> {
+    let assets = AssetTable::from_facts(&asset_facts());
+    let edges = vec![edge(&assets, "web01", "db01")?, edge(&assets, "db01", "web01")?];
     let input = TopologyInput {
-        assets: asset_facts(),
-        edges: vec![edge("web01", "db01"), edge("db01", "web01")],
+        assets,
+        edges,
         unresolved: Vec::new(),
     };
     let topology = run(NetworkTopology, &input)?;
+    let cycles: Vec<Vec<&str>> = topology.cycles.iter().map(|c| input.assets.keys(c)).collect();
     ensure!(
-        topology.cycles == [["db01", "web01"]],
-        "web01 ⇄ db01 cycle not found: {:?}",
-        topology.cycles
+        cycles == [["db01", "web01"]],
+        "web01 ⇄ db01 cycle not found: {cycles:?}"
     );
     ensure!(
         topology.subnets.len() == 1 && topology.subnets[0].cidr == "10.0.0.0/24",

@@ -3,6 +3,7 @@
 //! write their output.
 
 pub mod assessment;
+pub mod asset_table;
 pub mod cleansing;
 pub mod collection;
 pub mod dependencies;

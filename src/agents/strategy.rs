@@ -511,6 +511,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::agents::asset_table::AssetTable;
     use crate::agents::dependencies::sample::{self, asset};
     use crate::agents::dependencies::{DependencyMapping, dependents_count};
     use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk, finding_for};
@@ -650,7 +651,8 @@ mod tests {
     #[test]
     fn sample_gets_one_decision_per_asset() {
         let assets = sample::assets();
-        let edges = DependencyMapping.run(&assets).unwrap().value.edges;
+        let table = AssetTable::from_facts(&assets);
+        let edges = DependencyMapping.run(&table).unwrap().value.edges;
         let findings = LifecycleAnalysis
             .run(&LifecycleInput {
                 assets: assets.clone(),
@@ -669,7 +671,7 @@ mod tests {
             assets: assets.clone(),
             findings,
             risks,
-            dependents: dependents_count(&edges),
+            dependents: dependents_count(&table, &edges),
         };
         let out = ModernizationStrategy.run(&input).unwrap();
         let decisions = &out.value;

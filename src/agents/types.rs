@@ -153,16 +153,6 @@ pub struct AssetFacts {
     pub attributes: Map<String, Value>,
 }
 
-/// A directed dependency: `source` depends on `target` (asset keys).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DependencyEdge {
-    pub source: String,
-    pub target: String,
-    /// hosting, data_flow, network, service, configuration.
-    pub dependency_type: String,
-    pub confidence: f64,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LifecycleStatus {

@@ -2,19 +2,18 @@
 //! (dependency_mapping), group servers and databases by application (application_grouping), and
 //! report subnets, shared hosts, cycles, hubs and the longest chains (network_topology).
 
-use std::collections::HashMap;
-
-use serde_json::json;
+use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::{AssetPages, supervise};
+use crate::agents::asset_table::{AssetTable, Identity};
 use crate::agents::dependencies::{
-    ApplicationGrouping, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
+    ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
 use crate::agents::supervisor::SupervisorInput;
-use crate::agents::types::AssetFacts;
 use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
-use crate::store::{AssetRecord, DependencyRecord, PhaseOutput};
+use crate::store::{DependencyRecord, PhaseOutput};
 
 /// Unresolved references (and applications, subnets, shared hosts, cycles, hubs and chains)
 /// listed in the summary; all are counted.
@@ -22,23 +21,34 @@ const UNRESOLVED_LISTED: usize = 100;
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {
     // Dependency resolution needs every asset at once, but only what names and links it: read
-    // page by page and keep the identity fields, not the attributes.
-    let (mut pages, mut ids, mut facts) = (AssetPages::default(), HashMap::new(), Vec::new());
+    // page by page into the packed table, and keep each asset's id by its number.
+    let (mut pages, mut assets, mut ids) = (AssetPages::default(), AssetTable::default(), Vec::<Uuid>::new());
     while let Some(page) = pages.next(input).await? {
-        for asset in page {
-            ids.insert(asset.source_key.clone(), asset.id);
-            facts.push(identity(asset));
+        for asset in &page {
+            assets
+                .push(Identity {
+                    key: &asset.source_key,
+                    name: &asset.name,
+                    asset_type: &asset.asset_type,
+                    hostname: asset.hostname.as_deref(),
+                    fqdn: asset.fqdn.as_deref(),
+                    ip_address: asset.ip_address.as_deref(),
+                    application: asset.application.as_deref(),
+                    depends_on: &asset.depends_on.0,
+                })
+                .map_err(|e| PhaseFailure::user(e.0))?;
+            ids.push(asset.id);
         }
     }
-    if facts.is_empty() {
+    if assets.is_empty() {
         return Err(PhaseFailure::user("no assets: run inventory first"));
     }
     let analysed = input
         .compute(move |log| {
-            let map = log.run(&DependencyMapping, &facts[..])?.value;
-            let references: usize = facts.iter().map(|a| a.depends_on.len()).sum();
+            let map = log.run(&DependencyMapping, &assets)?.value;
+            let references: usize = assets.indices().map(|a| assets.references(a).count()).sum();
             let grouping = GroupingInput {
-                assets: facts,
+                assets,
                 edges: map.edges,
             };
             let groups = log.run(&ApplicationGrouping, &grouping)?.value;
@@ -52,52 +62,69 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 log,
                 SupervisorInput::new(PhaseName::DependencyAnalysis)
                     .with("references", references as f64)
-                    .with("unresolved", topology.unresolved.len() as f64)
+                    .with("unresolved", topology.unresolved as f64)
                     .with("cycles", topology.cycles.len() as f64),
             )?;
-            let edges: Vec<DependencyRecord> = topology_input
-                .edges
-                .iter()
-                .filter_map(|e| {
-                    Some(DependencyRecord {
-                        source_asset_id: *ids.get(&e.source)?,
-                        target_asset_id: *ids.get(&e.target)?,
-                        dependency_type: e.dependency_type.clone(),
-                        confidence: e.confidence,
-                    })
-                })
-                .collect();
+            let TopologyInput {
+                assets,
+                edges,
+                unresolved,
+            } = topology_input;
+            let keys = |members: &[u32]| assets.keys(members);
             let summary = json!({
                 "edges": edges.len(),
                 "references": references,
-                "unresolved": topology.unresolved.len(),
-                "unresolvedReferences": topology.unresolved.iter().take(UNRESOLVED_LISTED).collect::<Vec<_>>(),
+                "unresolved": unresolved.len(),
+                "unresolvedReferences": first(&unresolved).iter()
+                    .map(|u| json!({ "source": assets.key(u.source), "reference": assets.reference(u.reference) }))
+                    .collect::<Vec<_>>(),
                 // The summary lives in the flow's state, read with the flow: lists are capped
                 // like the unresolved references, with their full counts beside them.
-                "applications": first(&groups),
+                "applications": first(&groups).iter()
+                    .map(|g| json!({
+                        "key": g.key,
+                        "application": g.application,
+                        "application_asset": g.application_asset.map(|a| assets.key(a)),
+                        "members": keys(&g.members),
+                    }))
+                    .collect::<Vec<_>>(),
                 "applicationCount": groups.len(),
-                "subnets": first(&topology.subnets),
+                "subnets": first(&topology.subnets).iter()
+                    .map(|s| json!({ "cidr": s.cidr, "members": keys(&s.members) }))
+                    .collect::<Vec<_>>(),
                 "subnetCount": topology.subnets.len(),
-                "sharedHosts": first(&topology.shared_hosts),
+                "sharedHosts": first(&topology.shared_hosts).iter()
+                    .map(|s| json!({ "address": s.address, "members": keys(&s.members) }))
+                    .collect::<Vec<_>>(),
                 "sharedHostCount": topology.shared_hosts.len(),
-                "cycles": first(&topology.cycles),
+                "cycles": first(&topology.cycles).iter().map(|c| keys(c)).collect::<Vec<_>>(),
                 "cycleCount": topology.cycles.len(),
-                "hubs": first(&topology.hubs),
-                "longestChains": first(&topology.longest_chains),
+                "hubs": first(&topology.hubs).iter()
+                    .map(|h| json!({ "key": assets.key(h.asset), "dependents": h.dependents }))
+                    .collect::<Vec<_>>(),
+                "longestChains": first(&topology.longest_chains).iter().map(|c| keys(c)).collect::<Vec<_>>(),
                 "supervisor": anomalies,
             });
-            Ok((edges, summary, topology_input.assets.len()))
+            Ok((edges, summary, assets.len()))
         })
         .await;
-    let (mut edges, summary, items) = analysed?;
+    let (edges, summary, items): (Vec<DependencyEdge>, Value, usize) = analysed?;
+    // Edges become records a batch at a time: a record owns its type as a string.
     let total = edges.len();
-    while !edges.is_empty() {
-        let rest = edges.split_off(BATCH_ROWS.min(edges.len()));
-        let batch = std::mem::replace(&mut edges, rest);
-        let written = total - edges.len();
+    for (n, batch) in edges.chunks(BATCH_ROWS).enumerate() {
+        let records = batch
+            .iter()
+            .map(|e| DependencyRecord {
+                source_asset_id: ids[e.source as usize],
+                target_asset_id: ids[e.target as usize],
+                dependency_type: e.dependency_type.to_string(),
+                confidence: e.confidence,
+            })
+            .collect();
+        let written = (n * BATCH_ROWS + batch.len()).min(total);
         let message = format!("{written} of {total} edges written");
         input
-            .write_batch(PhaseOutput::Dependencies(batch), Some(share(written, total)), message)
+            .write_batch(PhaseOutput::Dependencies(records), Some(share(written, total)), message)
             .await?;
     }
     input.clear_if_unwritten(PhaseOutput::Dependencies(Vec::new())).await?;
@@ -107,23 +134,4 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
 /// The first `UNRESOLVED_LISTED` items of a list, for the summary.
 fn first<T>(items: &[T]) -> &[T] {
     &items[..items.len().min(UNRESOLVED_LISTED)]
-}
-
-/// What dependency analysis reads of an asset: its names, addresses, kind and references.
-fn identity(asset: AssetRecord) -> AssetFacts {
-    AssetFacts {
-        key: asset.source_key,
-        name: asset.name,
-        asset_type: asset.asset_type,
-        hostname: asset.hostname,
-        fqdn: asset.fqdn,
-        ip_address: asset.ip_address,
-        operating_system: None,
-        os_version: None,
-        environment: None,
-        application: asset.application,
-        business_criticality: None,
-        depends_on: asset.depends_on.0,
-        attributes: Default::default(),
-    }
 }
