@@ -96,6 +96,11 @@ pub trait Store: Send + Sync + 'static {
     /// transaction of its own, if `batch.lease_owner` still holds the run's lease (otherwise
     /// `StoreError::LeaseLost` and nothing is written).
     async fn write_batch(&self, batch: &PhaseBatch<'_>) -> StoreResult<()>;
+    /// How many of a phase's batches may be written at once. PostgreSQL takes two: each writes
+    /// its rows beside the other and commits in turn (`PhaseBatch::turn`). SQLite has one writer.
+    fn batch_writers(&self) -> usize {
+        1
+    }
 
     async fn phase_runs(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<PhaseRunRecord>>;
     async fn audit_events(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<AuditRecord>>;

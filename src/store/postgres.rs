@@ -71,6 +71,10 @@ impl PgStore {
         self.begin_read(unit).await
     }
 
+    /// Two batches write their rows at once (the bulk inserts and updates take one backend's
+    /// core each) and commit in order.
+    const BATCH_WRITERS: usize = 2;
+
     fn ids(ids: &[Uuid]) -> Vec<Uuid> {
         ids.to_vec()
     }

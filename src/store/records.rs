@@ -146,6 +146,9 @@ pub struct PhaseBatch<'a> {
     /// The run's progress, 0 to 99.
     pub progress: i32,
     pub events: &'a [EventPayload],
+    /// When set, the batch writes its output but waits for this before it takes the run's lease
+    /// row and commits: the batch before it has committed (see `Store::batch_writers`).
+    pub turn: Option<&'a tokio::sync::Notify>,
 }
 
 /// A row of `flow_results`: an application, wave, gap or question, as JSON.

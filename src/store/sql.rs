@@ -284,10 +284,20 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            fn batch_writers(&self) -> usize {
+                Self::BATCH_WRITERS
+            }
+
             #[tracing::instrument(skip_all, fields(flow = %batch.flow.id, phase = %batch.run.phase))]
             async fn write_batch(&self, batch: &$crate::store::PhaseBatch<'_>) -> $crate::store::StoreResult<()> {
                 let flow = batch.flow;
                 let mut tx = self.begin_write($crate::store::Unit::Tenant(flow.client_account_id)).await?;
+                // The rows first, beside the batch before this one when there is a turn to wait
+                // for; the run's row and the events after it, in batch order.
+                Self::write_output(&mut tx, flow, batch.output, batch.replace).await?;
+                if let Some(turn) = batch.turn {
+                    turn.notified().await;
+                }
                 // Also the lease check: on PostgreSQL the row lock orders this batch against a
                 // worker reclaiming the run, so a stale worker's batch can never land after it.
                 let held = sqlx::query(
@@ -301,7 +311,6 @@ macro_rules! impl_sql_store {
                 if held.rows_affected() != 1 {
                     return Err($crate::store::StoreError::LeaseLost);
                 }
-                Self::write_output(&mut tx, flow, batch.output, batch.replace).await?;
                 Self::insert_events(&mut tx, flow, batch.events).await?;
                 tx.commit().await?;
                 Ok(())

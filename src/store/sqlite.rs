@@ -55,6 +55,9 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// One writer: a second batch would only wait for the write lock.
+    const BATCH_WRITERS: usize = 1;
+
     async fn analyze_table(_: &SqlitePool, _: &str) -> Result<(), sqlx::Error> {
         Ok(())
     }
