@@ -101,6 +101,8 @@ pub struct PhaseInput<'a> {
     /// Tells the event pump that events of the flow were stored.
     wake: Arc<dyn Fn(Uuid) + Send + Sync>,
     writer: Option<BatchWriter>,
+    /// The progress the last batch reported; a batch that knows none repeats it.
+    progress: Option<i32>,
     tasks: Vec<AgentTaskRecord>,
     /// How many batches each agent ran on (agents of streaming phases run once per batch).
     batches: std::collections::HashMap<String, usize>,
@@ -197,7 +199,8 @@ impl PhaseInput<'_> {
         progress: Option<i32>,
         message: String,
     ) -> Result<(), PhaseFailure> {
-        let progress = progress.unwrap_or(self.run.progress).clamp(0, 99);
+        let progress = progress.or(self.progress).unwrap_or(self.run.progress).clamp(0, 99);
+        self.progress = Some(progress);
         let event = EventPayload::Phase {
             phase: self.run.phase,
             status: PhaseStatus::Running,
@@ -311,6 +314,7 @@ impl UnitedDiscoveryFlow {
             lease_owner,
             wake,
             writer: None,
+            progress: None,
             tasks: Vec::new(),
             batches: Default::default(),
             wrote_batch: false,

@@ -5,7 +5,7 @@
 use flowgraph::agents::cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
 use flowgraph::agents::types::{Agent, CleanRecord, FieldMapping, SourceRecord};
 use flowgraph::discovery::BATCH_ROWS;
-use flowgraph::domain::Role;
+use flowgraph::domain::{PhaseName, PhaseStatus, Role};
 use flowgraph::store::{EventPayload, TenantScope};
 use serde_json::json;
 use sqlx::Connection;
@@ -100,7 +100,47 @@ async fn batches_find_what_one_pass_finds(app: TestApp) {
     for (stored, expected) in stored.iter().zip(&expected) {
         assert_eq!(stored, expected);
     }
+
+    // Batches are written several at a time on PostgreSQL, yet they land in order: every phase's
+    // progress only grows, and its "n written" counts come in the order they were made.
+    let events = app.store.events_after(flow, 0, 100_000).await.unwrap();
+    assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let mut phases_with_batches = 0;
+    for (phase, written) in PHASES_THAT_STREAM {
+        // (progress, count) of each batch's event: its message starts with what was written.
+        let batches: Vec<(i32, usize)> = events
+            .iter()
+            .filter_map(|e| match &e.payload {
+                EventPayload::Phase {
+                    phase: p,
+                    status: PhaseStatus::Running,
+                    progress,
+                    message: Some(m),
+                    ..
+                } if *p == phase && m.ends_with(written) => Some((*progress, m.split(' ').next()?.parse().ok()?)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            batches.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+            "{phase} went back: {batches:?}"
+        );
+        phases_with_batches += usize::from(batches.len() > 2);
+    }
+    assert!(
+        phases_with_batches >= 3,
+        "{phases_with_batches} phases reported three batches or more"
+    );
 }
+
+/// The phases that write their output a batch at a time, and how each batch's progress message
+/// ends (after the count so far).
+const PHASES_THAT_STREAM: [(PhaseName, &str); 4] = [
+    (PhaseName::DataImport, "rows imported"),
+    (PhaseName::DataCleansing, "records cleansed"),
+    (PhaseName::Inventory, "assets built"),
+    (PhaseName::TechDebtAnalysis, "assets assessed"),
+];
 
 /// A write the database refuses in the middle of data_import (a full disk, say; here a check
 /// constraint) fails the phase with a clear error, takes back the batches already written, and
