@@ -22,11 +22,10 @@ async fn assets_by_id(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Asset>> {
 
 /// The master flow's assets named by source key (assessment results keep keys).
 async fn assets_by_key(ctx: &Context<'_>, master: &[AssetRecord], keys: &[String]) -> Result<Vec<Asset>> {
-    let ids: Vec<Uuid> = keys
-        .iter()
-        .filter_map(|k| master.iter().find(|a| &a.source_key == k))
-        .map(|a| a.id)
-        .collect();
+    // One pass over the master's assets, not one per key (a wave can name thousands).
+    let by_key: std::collections::HashMap<&str, Uuid> =
+        master.iter().rev().map(|a| (a.source_key.as_str(), a.id)).collect();
+    let ids: Vec<Uuid> = keys.iter().filter_map(|k| by_key.get(k.as_str()).copied()).collect();
     assets_by_id(ctx, &ids).await
 }
 
