@@ -147,18 +147,25 @@ struct SpellingIndex {
     entries: Vec<(u64, u32)>,
 }
 
+/// (hash of a spelling, asset) for every asset's distinct spellings, sorted.
+fn hashed(table: &AssetTable, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Vec<(u64, u32)> {
+    let mut entries = Vec::new();
+    for asset in table.indices() {
+        let mut hashes: Vec<u64> = spellings(table, asset).iter().map(|s| hash_of(s)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        entries.extend(hashes.into_iter().map(|h| (h, asset)));
+    }
+    entries.sort_unstable();
+    entries.shrink_to_fit();
+    entries
+}
+
 impl SpellingIndex {
     fn new(table: &AssetTable, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Self {
-        let mut entries = Vec::new();
-        for asset in table.indices() {
-            let mut hashes: Vec<u64> = spellings(table, asset).iter().map(|s| hash_of(s)).collect();
-            hashes.sort_unstable();
-            hashes.dedup();
-            entries.extend(hashes.into_iter().map(|h| (h, asset)));
+        SpellingIndex {
+            entries: hashed(table, spellings),
         }
-        entries.sort_unstable();
-        entries.shrink_to_fit();
-        SpellingIndex { entries }
     }
 
     /// The asset spelled `text`; when several are, the one with the smallest key (then the
@@ -776,16 +783,9 @@ fn addresses(table: &AssetTable, asset: u32) -> Vec<String> {
 }
 
 fn shared_hosts(table: &AssetTable) -> Vec<SharedHost> {
-    // (hash of an address, asset), sorted: only addresses whose hash more than one asset has
-    // are spelled out again, and grouped by their text.
-    let mut by_hash: Vec<(u64, u32)> = Vec::new();
-    for asset in table.indices() {
-        let mut hashes: Vec<u64> = addresses(table, asset).iter().map(|a| hash_of(a)).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        by_hash.extend(hashes.into_iter().map(|h| (h, asset)));
-    }
-    by_hash.sort_unstable();
+    // Only addresses whose hash more than one asset has are spelled out again, and grouped by
+    // their text.
+    let by_hash = hashed(table, addresses);
     let mut shared: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for run in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         let hash = run[0].0;
