@@ -101,7 +101,8 @@ pub struct PhaseInput<'a> {
     /// Tells the event pump that events of the flow were stored.
     wake: Arc<dyn Fn(Uuid) + Send + Sync>,
     writer: Option<BatchWriter>,
-    /// The progress the last batch reported; a batch that knows none repeats it.
+    /// The highest progress reported so far; later reports never go below it, and a batch that
+    /// knows none repeats it.
     progress: Option<i32>,
     tasks: Vec<AgentTaskRecord>,
     /// How many batches each agent ran on (agents of streaming phases run once per batch).
@@ -126,12 +127,16 @@ impl PhaseInput<'_> {
             self.run.phase,
             self.run.attempt,
         );
+        // Its events go straight to the store: the batches queued before it land first.
+        self.flush_writes().await?;
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+        // A phase's progress never goes back: agents finishing after its batches report no less.
+        let floor = self.progress.unwrap_or(0);
         // The blocking thread does not inherit the phase's span; agent task spans belong under it.
         let span = tracing::Span::current();
         let mut blocking = tokio::task::spawn_blocking(move || {
             let _span = span.entered();
-            let mut log = TaskLog::reporting(flow, phase, attempt, sender);
+            let mut log = TaskLog::reporting(flow, phase, attempt, sender).at_least(floor);
             let result = work(&mut log);
             (result, log.into_tasks())
         });
@@ -199,7 +204,8 @@ impl PhaseInput<'_> {
         progress: Option<i32>,
         message: String,
     ) -> Result<(), PhaseFailure> {
-        let progress = progress.or(self.progress).unwrap_or(self.run.progress).clamp(0, 99);
+        let last = self.progress.unwrap_or(self.run.progress);
+        let progress = progress.unwrap_or(last).max(last).clamp(0, 99);
         self.progress = Some(progress);
         let event = EventPayload::Phase {
             phase: self.run.phase,
@@ -273,11 +279,16 @@ impl PhaseInput<'_> {
     /// Stores live events, with any others already waiting, in one write. They are progress
     /// reports: failing to store one must not fail the phase.
     async fn store_events(
-        &self,
+        &mut self,
         mut batch: Vec<EventPayload>,
         more: &mut tokio::sync::mpsc::UnboundedReceiver<EventPayload>,
     ) {
         batch.extend(std::iter::from_fn(|| more.try_recv().ok()));
+        for event in &batch {
+            if let EventPayload::Phase { progress, .. } = event {
+                self.progress = Some(self.progress.map_or(*progress, |last| last.max(*progress)));
+            }
+        }
         match self.store.append_events(self.flow, &batch).await {
             Ok(()) => (self.wake)(self.flow.id),
             Err(err) => tracing::warn!(error = %err, flow = %self.flow.id, "storing progress events failed"),

@@ -23,6 +23,8 @@ pub struct TaskLog {
     attempt: i32,
     /// Agents this phase runs (for its progress figure).
     expected: usize,
+    /// The progress the phase had reached before this log: reports never go below it.
+    floor: i32,
 }
 
 impl TaskLog {
@@ -42,7 +44,14 @@ impl TaskLog {
             phase,
             attempt,
             expected,
+            floor: 0,
         }
+    }
+
+    /// Progress reports of at least `floor` (what the phase had already reported).
+    pub fn at_least(mut self, floor: i32) -> Self {
+        self.floor = floor;
+        self
     }
 
     /// A log for one batch of a phase that streams: its agents report no live events of their
@@ -57,6 +66,7 @@ impl TaskLog {
             phase,
             attempt,
             expected: 1,
+            floor: 0,
         }
     }
 
@@ -122,7 +132,7 @@ impl TaskLog {
             success: Some(result.is_ok()),
             duration_ms: Some(duration_ms),
         });
-        let progress = (self.tasks.len() * 100 / self.expected).min(99) as i32;
+        let progress = ((self.tasks.len() * 100 / self.expected).min(99) as i32).max(self.floor);
         self.emit(EventPayload::Phase {
             phase,
             status: PhaseStatus::Running,

@@ -105,6 +105,22 @@ async fn batches_find_what_one_pass_finds(app: TestApp) {
     // progress only grows, and its "n written" counts come in the order they were made.
     let events = app.store.events_after(flow, 0, 100_000).await.unwrap();
     assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    // A dashboard's progress bar never goes back within a phase, agents' reports included.
+    for &phase in PhaseName::ALL {
+        let progress: Vec<i32> = events
+            .iter()
+            .filter_map(|e| match &e.payload {
+                EventPayload::Phase {
+                    phase: p,
+                    status: PhaseStatus::Running,
+                    progress,
+                    ..
+                } if *p == phase => Some(*progress),
+                _ => None,
+            })
+            .collect();
+        assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{phase}: {progress:?}");
+    }
     let mut phases_with_batches = 0;
     for (phase, written) in PHASES_THAT_STREAM {
         // (progress, count) of each batch's event: its message starts with what was written.
