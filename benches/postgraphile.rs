@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use sqlx::Connection;
 
 use super::{Server, load, percentile};
 
@@ -131,6 +132,15 @@ async fn spawn(server: &Server, http: &reqwest::Client) -> Result<(tokio::proces
             return Err(format!("npm ci failed ({status})"));
         }
     }
+    // PostGraphile names relations after foreign keys; assets no longer have one to their flow
+    // (migration 0008), so a smart comment declares it for PostGraphile alone.
+    let mut admin = sqlx::PgConnection::connect(&server.url)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    sqlx::raw_sql("COMMENT ON TABLE assets IS E'@foreignKey (flow_id) references unified_flow_states (id)'")
+        .execute(&mut admin)
+        .await
+        .map_err(|e| format!("comment: {e}"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
