@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::dependencies::{Graph, strongly_connected_components};
+use super::dependencies::{Graph, component_of, strongly_connected_components};
 
 /// An asset as the assessment sees it (from the master discovery flow).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,12 +200,7 @@ pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave
     // Dependencies come out first: every edge between components points to an earlier one.
     let scc = strongly_connected_components(&adjacency);
     let components: Vec<&[u32]> = (0..scc.nodes() as u32).map(|c| scc.successors(c)).collect();
-    let mut component_of = vec![0; assets.len()];
-    for (c, members) in components.iter().enumerate() {
-        for &m in members.iter() {
-            component_of[m as usize] = c;
-        }
-    }
+    let component_of = component_of(&scc, assets.len());
     let mut wave_of_component = vec![0usize; components.len()];
     let mut sizes: Vec<usize> = Vec::new();
     // Longest chain ending at each component (in assets), and where it came from.
@@ -214,7 +209,12 @@ pub fn plan_waves(assets: &[AssessedAsset], edges: &[(String, String)], max_wave
     for (c, members) in components.iter().enumerate() {
         let deps: Vec<usize> = members
             .iter()
-            .flat_map(|&m| adjacency.successors(m).iter().map(|&t| component_of[t as usize]))
+            .flat_map(|&m| {
+                adjacency
+                    .successors(m)
+                    .iter()
+                    .map(|&t| component_of[t as usize] as usize)
+            })
             .filter(|&d| d != c)
             .collect();
         let earliest = deps.iter().map(|&d| wave_of_component[d]).max().unwrap_or(0);

@@ -214,6 +214,17 @@ impl AssetTable {
         &self.text[from as usize..to as usize]
     }
 
+    /// How many references all assets make.
+    pub fn reference_count(&self) -> usize {
+        self.references.len()
+    }
+
+    /// Orders assets by key, then by number: how the analyses break ties, whatever the input
+    /// order.
+    pub fn key_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        self.key(a).cmp(self.key(b)).then(a.cmp(&b))
+    }
+
     /// The first asset with this key; a linear search, for tests and probes.
     pub fn find(&self, key: &str) -> Option<u32> {
         self.indices().find(|&i| self.key(i) == key)

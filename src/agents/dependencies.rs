@@ -114,7 +114,7 @@ fn hash_of(text: &str) -> u64 {
 /// Sorts `items` by the key of the asset each names, then by number (so ties keep table order),
 /// and drops repeated keys.
 fn sort_unique_by_key(table: &AssetTable, items: &mut Vec<u32>) {
-    items.sort_unstable_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)));
+    items.sort_unstable_by(|&a, &b| table.key_order(a, b));
     items.dedup_by(|b, a| table.key(*a) == table.key(*b));
 }
 
@@ -171,15 +171,19 @@ impl SpellingIndex {
     /// The asset spelled `text`; when several are, the one with the smallest key (then the
     /// first), so the result does not depend on input order.
     fn get(&self, table: &AssetTable, text: &str, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Option<u32> {
-        let hash = hash_of(text);
-        let from = self.entries.partition_point(|&(h, _)| h < hash);
-        self.entries[from..]
-            .iter()
-            .take_while(|&&(h, _)| h == hash)
-            .map(|&(_, asset)| asset)
+        filed_under(&self.entries, hash_of(text))
             .filter(|&asset| spellings(table, asset).iter().any(|s| s == text))
-            .min_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)))
+            .min_by(|&a, &b| table.key_order(a, b))
     }
+}
+
+/// The assets filed under `key` in a vector of (key, asset) sorted by key.
+fn filed_under<K: Ord + Copy>(entries: &[(K, u32)], key: K) -> impl Iterator<Item = u32> + '_ {
+    let from = entries.partition_point(|&(k, _)| k < key);
+    entries[from..]
+        .iter()
+        .take_while(move |&&(k, _)| k == key)
+        .map(|&(_, asset)| asset)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,14 +238,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn ip(&self, ip: Ipv4Addr) -> Option<u32> {
-        let ip = u32::from(ip);
-        let from = self.by_ip.partition_point(|&(a, _)| a < ip);
-        let table = self.table;
-        self.by_ip[from..]
-            .iter()
-            .take_while(|&&(a, _)| a == ip)
-            .map(|&(_, asset)| asset)
-            .min_by(|&a, &b| table.key(a).cmp(table.key(b)).then(a.cmp(&b)))
+        filed_under(&self.by_ip, u32::from(ip)).min_by(|&a, &b| self.table.key_order(a, b))
     }
 
     /// Key/name, then hostname/FQDN, then IP, then the first label of a dotted name.
@@ -645,6 +642,17 @@ pub fn strongly_connected_components(graph: &Graph) -> Graph {
     }
 }
 
+/// Each node's component, from `strongly_connected_components`' answer over `nodes` nodes.
+pub fn component_of(components: &Graph, nodes: usize) -> Vec<u32> {
+    let mut of = vec![0u32; nodes];
+    for c in 0..components.nodes() as u32 {
+        for &v in components.successors(c) {
+            of[v as usize] = c;
+        }
+    }
+    of
+}
+
 impl Agent for NetworkTopology {
     type Input = TopologyInput;
     type Output = Topology;
@@ -673,13 +681,8 @@ impl Agent for NetworkTopology {
 
         let components = strongly_connected_components(&graph);
         let count = components.nodes();
-        let mut component_of = vec![0u32; n];
-        for c in 0..count as u32 {
-            for &v in components.successors(c) {
-                component_of[v as usize] = c;
-            }
-        }
-        let key_order = |a: &u32, b: &u32| table.key(*a).cmp(table.key(*b)).then(a.cmp(b));
+        let component_of = component_of(&components, n);
+        let key_order = |a: &u32, b: &u32| table.key_order(*a, *b);
         // A component is named by its smallest key.
         let representative: Vec<u32> = (0..count as u32)
             .map(|c| components.successors(c).iter().copied().min_by(key_order).unwrap_or(0))

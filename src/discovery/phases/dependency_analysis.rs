@@ -46,7 +46,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     let analysed = input
         .compute(move |log| {
             let map = log.run(&DependencyMapping, &assets)?.value;
-            let references: usize = assets.indices().map(|a| assets.references(a).count()).sum();
+            let references = assets.reference_count();
             let grouping = GroupingInput {
                 assets,
                 edges: map.edges,
