@@ -452,7 +452,15 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let seconds = std::env::var("BENCH_READ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    eprintln!(
+        "[{:?}] load: {concurrency} clients for {seconds} s",
+        std::time::SystemTime::now()
+    );
+    let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers = (0..concurrency).map(|_| async {
         let mut times = Vec::new();
         while Instant::now() < deadline {

@@ -12,7 +12,7 @@ use crate::auth::{Claims, JwtKeys};
 use crate::config::Settings;
 use crate::domain::Role;
 use crate::graphql::{FanOut, build_schema};
-use crate::http::{AppState, router};
+use crate::http::{AppState, QueryGate, router};
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::orchestrator::worker::WorkerPool;
@@ -69,6 +69,7 @@ impl Application {
             schema,
             subscriptions,
             limits: Arc::new(settings.limits.clone()),
+            queries: Arc::new(QueryGate::new(settings.limits.max_concurrent_queries, metrics.clone())),
             orchestrator,
             keys: Arc::new(keys),
             store,

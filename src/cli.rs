@@ -96,6 +96,9 @@ struct ServeArgs {
     /// Seconds a websocket write may wait on a peer that does not read before the connection is dropped.
     #[arg(long, env = "FLOWGRAPH_WS_WRITE_TIMEOUT_SECONDS", default_value_t = 10)]
     ws_write_timeout_seconds: u64,
+    /// Query operations executed at once; more wait their turn (default: two per core).
+    #[arg(long, env = "FLOWGRAPH_MAX_CONCURRENT_QUERIES", default_value_t = Limits::default().max_concurrent_queries)]
+    max_concurrent_queries: usize,
     /// Origins allowed to call the API from a browser, comma-separated (default: none).
     #[arg(long, env = "FLOWGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -253,6 +256,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             subscriber_queue: args.subscriber_queue,
             ws_write_timeout: std::time::Duration::from_secs(args.ws_write_timeout_seconds.max(1)),
             cors_origins: args.cors_origins.into_iter().filter(|o| !o.trim().is_empty()).collect(),
+            max_concurrent_queries: args.max_concurrent_queries.max(1),
         },
         production: args.environment == "production",
     };

@@ -68,6 +68,17 @@ pub struct Limits {
     pub ws_write_timeout: std::time::Duration,
     /// Origins allowed cross-origin requests; empty: same origin only.
     pub cors_origins: Vec<String>,
+    /// Query operations executed at once; the rest wait their turn in arrival order. Mutations
+    /// and subscriptions are not counted. See [`default_concurrent_queries`].
+    pub max_concurrent_queries: usize,
+}
+
+/// Two query executions per core. A nested read holds about 10 MB of futures and values while it
+/// runs; 64 of them at once on two cores spent their time on cache and page misses, and served
+/// fewer reads per second than 16 did (BENCHMARKS.md, "Reads: one at a time per core"). Two per
+/// core keeps a core busy while another query waits on the database.
+pub fn default_concurrent_queries() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Default for Limits {
@@ -85,6 +96,7 @@ impl Default for Limits {
             subscriber_queue: 256,
             ws_write_timeout: std::time::Duration::from_secs(10),
             cors_origins: Vec::new(),
+            max_concurrent_queries: default_concurrent_queries(),
         }
     }
 }

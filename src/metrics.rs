@@ -74,6 +74,7 @@ pub struct Metrics {
     active_subscriptions: Gauge,
     subscription_executions: Gauge,
     slow_subscribers: Counter,
+    queries_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -164,6 +165,12 @@ impl Metrics {
                 "Websocket connections closed because a subscription fell too far behind",
                 Counter::default(),
             ),
+            queries_waiting: register(
+                r,
+                "flowgraph_graphql_queries_waiting",
+                "GraphQL query operations waiting for their turn to execute",
+                Gauge::default(),
+            ),
             operations: Mutex::default(),
             registry,
         }
@@ -225,16 +232,23 @@ impl Metrics {
     /// Increments `flowgraph_active_subscriptions`; the returned guard decrements it when dropped, so the gauge stays
     /// right however the subscription stream ends (completion, client disconnect, error or panic).
     #[must_use = "the subscription is only counted while the guard is alive"]
-    pub fn subscription_started(&self) -> SubscriptionGuard {
+    pub fn subscription_started(&self) -> GaugeGuard {
         self.active_subscriptions.inc();
-        SubscriptionGuard(self.active_subscriptions.clone())
+        GaugeGuard(self.active_subscriptions.clone())
     }
 
     /// Counts one running subscription execution (`flowgraph_subscription_executions`) while the guard lives.
     #[must_use = "the execution is only counted while the guard is alive"]
-    pub fn subscription_execution_started(&self) -> SubscriptionGuard {
+    pub fn subscription_execution_started(&self) -> GaugeGuard {
         self.subscription_executions.inc();
-        SubscriptionGuard(self.subscription_executions.clone())
+        GaugeGuard(self.subscription_executions.clone())
+    }
+
+    /// Counts one query waiting for its turn (`flowgraph_graphql_queries_waiting`) while the guard lives.
+    #[must_use = "the query is only counted while the guard is alive"]
+    pub fn query_waiting(&self) -> GaugeGuard {
+        self.queries_waiting.inc();
+        GaugeGuard(self.queries_waiting.clone())
     }
 
     /// Counts one connection closed for falling behind: `flowgraph_slow_subscribers_closed_total`.
@@ -267,10 +281,11 @@ impl Metrics {
     }
 }
 
-/// Keeps one subscription (or execution) counted in its gauge; dropping it decrements the gauge.
-pub struct SubscriptionGuard(Gauge);
+/// Keeps one subscription, execution or waiting query counted in its gauge; dropping it
+/// decrements the gauge.
+pub struct GaugeGuard(Gauge);
 
-impl Drop for SubscriptionGuard {
+impl Drop for GaugeGuard {
     fn drop(&mut self) {
         self.0.dec();
     }

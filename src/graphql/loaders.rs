@@ -221,11 +221,11 @@ into_uuid!(
 );
 
 impl Loader<FlowKey> for Batcher {
-    type Value = FlowRecord;
+    type Value = Arc<FlowRecord>;
     type Error = Error;
-    async fn load(&self, keys: &[FlowKey]) -> Result<HashMap<FlowKey, FlowRecord>, Error> {
+    async fn load(&self, keys: &[FlowKey]) -> Result<HashMap<FlowKey, Self::Value>, Error> {
         let flows = self.orchestrator.get_flows(&self.ctx, &ids(keys, |k| k.0)).await?;
-        Ok(flows.into_iter().map(|f| (FlowKey(f.id), f)).collect())
+        Ok(flows.into_iter().map(|f| (FlowKey(f.id), Arc::new(f))).collect())
     }
 }
 

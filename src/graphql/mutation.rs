@@ -60,7 +60,7 @@ impl MutationRoot {
             configuration: input.configuration.map(|c| c.0),
             master_flow_id: input.master_flow_id.as_ref().map(parse_id).transpose()?,
         };
-        Ok(Flow(orchestrator(ctx).create_flow(who, new_flow).await?))
+        Ok(Flow::from(orchestrator(ctx).create_flow(who, new_flow).await?))
     }
 
     /// Starts `phase`, or the next phase when omitted; with `wait: true`, answers when it has stopped.
@@ -84,7 +84,7 @@ impl MutationRoot {
         flow_id: ID,
         #[graphql(default = false)] wait: bool,
     ) -> Result<Flow> {
-        Ok(Flow(
+        Ok(Flow::from(
             orchestrator(ctx)
                 .execute_flow(caller(ctx)?, parse_id(&flow_id)?, wait)
                 .await?,
@@ -109,7 +109,7 @@ impl MutationRoot {
         let flow = orchestrator(ctx)
             .approve_field_mappings(caller(ctx)?, parse_id(&flow_id)?, overrides)
             .await?;
-        Ok(Flow(flow))
+        Ok(Flow::from(flow))
     }
 
     /// A person's verdict on an asset, recorded in its flow's audit trail.
@@ -155,24 +155,24 @@ impl MutationRoot {
                 })
                 .collect(),
             open_questions: done.open_questions as i32,
-            flow: Flow(done.flow),
+            flow: Flow::from(done.flow),
         })
     }
 
     async fn pause_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
-        Ok(Flow(
+        Ok(Flow::from(
             orchestrator(ctx).pause_flow(caller(ctx)?, parse_id(&flow_id)?).await?,
         ))
     }
 
     async fn resume_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
-        Ok(Flow(
+        Ok(Flow::from(
             orchestrator(ctx).resume_flow(caller(ctx)?, parse_id(&flow_id)?).await?,
         ))
     }
 
     async fn complete_flow(&self, ctx: &Context<'_>, flow_id: ID) -> Result<Flow> {
-        Ok(Flow(
+        Ok(Flow::from(
             orchestrator(ctx)
                 .complete_flow(caller(ctx)?, parse_id(&flow_id)?)
                 .await?,

@@ -25,7 +25,7 @@ impl QueryRoot {
     /// One flow of the caller's tenant; another tenant's flow is NOT_FOUND, exactly as a missing one.
     async fn flow(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Flow>> {
         let flow = orchestrator(ctx).get_flow(caller(ctx)?, parse_id(&id)?).await?;
-        Ok(Some(Flow(flow)))
+        Ok(Some(Flow::from(flow)))
     }
 
     /// The caller's flows, newest first. `first` is at most 100; `after` is an edge's cursor.
@@ -64,7 +64,7 @@ impl QueryRoot {
             result
                 .flows
                 .into_iter()
-                .map(|flow| Edge::with_additional_fields(flow.id.to_string(), Flow(flow), EmptyFields)),
+                .map(|flow| Edge::with_additional_fields(flow.id.to_string(), Flow::from(flow), EmptyFields)),
         );
         Ok(connection)
     }

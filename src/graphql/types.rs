@@ -5,6 +5,8 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{
     Context, ID, InputObject, Json, Object, Result, Scalar, ScalarType, SimpleObject, Value as GqlValue,
 };
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
@@ -80,7 +82,16 @@ impl From<AssetFilter> for StoreAssetFilter {
     }
 }
 
-pub struct Flow(pub FlowRecord);
+/// Shared, not copied: a flow loaded once may be the `flow` of many assets, and a resolver's
+/// future holds its output while it resolves (a 520-byte record would make every field future of
+/// `Asset` that much larger).
+pub struct Flow(pub Arc<FlowRecord>);
+
+impl From<FlowRecord> for Flow {
+    fn from(flow: FlowRecord) -> Flow {
+        Flow(Arc::new(flow))
+    }
+}
 
 impl Flow {
     async fn wave_data(&self, ctx: &Context<'_>) -> Result<Vec<WaveData>> {
@@ -227,7 +238,7 @@ impl Flow {
     }
     async fn child_flows(&self, ctx: &Context<'_>) -> Result<Vec<Flow>> {
         let children = loader(ctx)?.load_one(ChildrenKey(self.0.id)).await?.unwrap_or_default();
-        Ok(children.into_iter().map(Flow).collect())
+        Ok(children.into_iter().map(Flow::from).collect())
     }
     /// An assessment's applications: readiness, 6R roll-up, effort, wave.
     async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>> {
@@ -469,7 +480,7 @@ impl FieldMapping {
 
 /// Shared, not copied: one asset is often reached many times in one answer (as the target of
 /// every edge into it).
-pub struct Asset(pub std::sync::Arc<AssetRecord>);
+pub struct Asset(pub Arc<AssetRecord>);
 
 #[Object]
 impl Asset {

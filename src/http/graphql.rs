@@ -175,6 +175,7 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         _ => None,
     };
     let mut operations = Vec::with_capacity(requests.len());
+    let mut kinds = Vec::with_capacity(requests.len());
     let mut spans = Vec::with_capacity(requests.len());
     for request in requests {
         // A document that does not parse is left to the executor's error.
@@ -187,6 +188,7 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         let name = sanitize_operation(&name).into_owned();
         spans.push(operation_span(request, kind, &name, tenant));
         operations.push(name);
+        kinds.push(kind);
         // Parsed once: the executor takes this document instead of parsing the text again.
         if let Some(document) = document {
             request.set_parsed_query(document);
@@ -199,7 +201,9 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bo
         _ => batch,
     };
     let batch = batch.data(authentication);
+    // The request's duration includes its wait for a turn: that is what the client waited.
     let clock = std::time::Instant::now();
+    let _turn = state.queries.admit(&kinds).await;
     // What `execute_batch` does, with each operation in its own span.
     let execute = |request| drive(&queue, state.schema.execute(request));
     let mut response = match batch {

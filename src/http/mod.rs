@@ -5,6 +5,7 @@ mod console;
 mod graphql;
 mod health;
 mod playground;
+mod query_gate;
 pub mod rest;
 mod ws;
 
@@ -22,6 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use self::query_gate::QueryGate;
 use crate::auth::JwtKeys;
 use crate::config::Limits;
 use crate::graphql::{FanOut, FlowgraphSchema};
@@ -43,6 +45,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub limits: Arc<Limits>,
+    /// Turns for query operations (`Limits::max_concurrent_queries`).
+    pub queries: Arc<QueryGate>,
 }
 
 /// Cross-origin requests only from the configured origins (none: same origin only).

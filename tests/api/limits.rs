@@ -149,3 +149,89 @@ async fn cors_admits_only_configured_origins() {
     let other = preflight("https://evil.example.com").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// With one turn for queries: a query that waits on the database holds the turn, the next query
+/// waits for it (counted on /metrics), and a mutation goes straight past both. PostgreSQL only: a
+/// table lock is how the test makes a read wait (SQLite's readers never wait for a writer).
+#[tokio::test]
+async fn queries_take_turns_and_mutations_go_straight_in() {
+    use sqlx::Connection;
+
+    let Some(app) = spawn_app_with(Backend::Postgres, |s| {
+        s.limits.max_concurrent_queries = 1;
+        s.workers.workers = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let token = app.token(Tenant::new(), Role::Analyst);
+    let mut lock = sqlx::PgConnection::connect(&app.settings.database_url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE assets IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let waiting = || async {
+        let metrics = app.metrics_text().await;
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with("flowgraph_graphql_queries_waiting "))
+            .map(str::to_string);
+        line.expect("the gauge is exported")
+    };
+    let first = app.gql(
+        Some(&token),
+        "query($id: ID!) { asset(id: $id) { name } }",
+        json!({ "id": uuid::Uuid::new_v4() }),
+    );
+    let second = app.gql(Some(&token), "{ flows { totalCount } }", json!({}));
+    let meanwhile = async {
+        // The first query holds the turn once PostgreSQL has it waiting for the lock… (watched
+        // from a connection of its own: in a transaction, pg_stat_activity is one snapshot)
+        let mut watch = sqlx::PgConnection::connect(&app.settings.database_url).await.unwrap();
+        let mut blocked = false;
+        for _ in 0..500 {
+            let locked: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut watch)
+            .await
+            .unwrap();
+            if locked == 1 {
+                blocked = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(blocked, "the first query never reached the locked table");
+        // …so the second waits for its turn…
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 1");
+        // …while a mutation does not.
+        let created = app
+            .data(
+                &token,
+                "mutation($csv: String) { createFlow(input: { flowType: DISCOVERY, name: \"meanwhile\", csv: $csv }) { id } }",
+                json!({ "csv": "name,ip_address\nweb01,10.0.0.1\n" }),
+            )
+            .await;
+        assert!(created["createFlow"]["id"].is_string());
+        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 1");
+        sqlx::raw_sql("COMMIT").execute(&mut lock).await.unwrap();
+    };
+    let (first, second, ()) = tokio::join!(
+        first,
+        async {
+            // Sent once the first query holds the turn.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            second.await
+        },
+        meanwhile
+    );
+    // An unknown id: the answer the first query gets once it can read.
+    assert_eq!(error_code(&first), "NOT_FOUND", "{first}");
+    // The second query ran after the mutation, which came after it.
+    assert_eq!(second, json!({ "data": { "flows": { "totalCount": 1 } } }));
+    assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 0");
+}
