@@ -336,7 +336,7 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
             samples.entry(name).or_default().insert(keys.collect());
         }
     }
-    let expected: [(&str, &str, &str, &[&str]); 14] = [
+    let expected: [(&str, &str, &str, &[&str]); 15] = [
         (
             "flowgraph_build_info",
             "gauge",
@@ -407,6 +407,12 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
             "flowgraph_slow_subscribers_closed_total",
             "counter",
             "Websocket connections closed because a subscription fell too far behind.",
+            &[],
+        ),
+        (
+            "flowgraph_graphql_queries_waiting",
+            "gauge",
+            "GraphQL query operations waiting for their turn to execute.",
             &[],
         ),
         ("flowgraph_workers", "gauge", "Phase workers in this process.", &[]),
