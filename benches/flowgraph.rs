@@ -344,11 +344,21 @@ async fn pipeline(server: &Server, rows: usize) {
             .skip(1)
             .map(|l| format!("{}\n", l.replace('\\', "\\\\").replace('\t', "\\t")))
             .collect();
-        let clock = Instant::now();
-        let mut copy = conn.copy_in_raw("COPY bench_copy (line) FROM STDIN").await.unwrap();
-        copy.send(body.as_bytes()).await.unwrap();
-        copy.finish().await.unwrap();
-        let copy_rate = rows as f64 / clock.elapsed().as_secs_f64();
+        // Rows per second of one COPY … FROM STDIN of `data`.
+        async fn timed_copy(conn: &mut sqlx::PgConnection, statement: &str, data: &[u8], rows: f64) -> f64 {
+            let clock = Instant::now();
+            let mut copy = conn.copy_in_raw(statement).await.unwrap();
+            copy.send(data).await.unwrap();
+            copy.finish().await.unwrap();
+            rows / clock.elapsed().as_secs_f64()
+        }
+        let copy_rate = timed_copy(
+            &mut conn,
+            "COPY bench_copy (line) FROM STDIN",
+            body.as_bytes(),
+            rows as f64,
+        )
+        .await;
         let import_rate = metrics["data_import"]["itemsPerSecond"].as_f64().unwrap_or(0.0);
         println!(
             "raw COPY: {copy_rate:.0} rows/s; data_import / COPY = {:.2}",
@@ -371,11 +381,7 @@ async fn pipeline(server: &Server, rows: usize) {
             })
             .await
             .unwrap();
-        let clock = Instant::now();
-        let mut copy = conn.copy_in_raw("COPY bench_same FROM STDIN").await.unwrap();
-        copy.send(stored.as_slice()).await.unwrap();
-        copy.finish().await.unwrap();
-        let same_rate = rows as f64 / clock.elapsed().as_secs_f64();
+        let same_rate = timed_copy(&mut conn, "COPY bench_same FROM STDIN", &stored, rows as f64).await;
         println!(
             "COPY of the stored rows into a table of the same shape: {same_rate:.0} rows/s; data_import / it = {:.2}",
             import_rate / same_rate
