@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use crate::auth::{Claims, JwtKeys};
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::graphql::{FanOut, build_schema};
-use crate::http::{AppState, QueryGate, router};
+use crate::graphql::{FanOut, QueryGate, build_schema};
+use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::orchestrator::worker::WorkerPool;
@@ -59,17 +59,19 @@ impl Application {
             .with_context(|| format!("binding {}", settings.addr))?;
         let workers = WorkerPool::start(orchestrator.clone(), settings.workers);
         let schema = build_schema(orchestrator.clone(), &settings.limits);
+        let queries = Arc::new(QueryGate::new(settings.limits.max_concurrent_queries, metrics.clone()));
         let subscriptions = FanOut::new(
             schema.clone(),
             orchestrator.clone(),
             metrics.clone(),
+            queries.clone(),
             settings.limits.subscriber_queue,
         );
         let state = AppState {
             schema,
             subscriptions,
             limits: Arc::new(settings.limits.clone()),
-            queries: Arc::new(QueryGate::new(settings.limits.max_concurrent_queries, metrics.clone())),
+            queries,
             orchestrator,
             keys: Arc::new(keys),
             store,

@@ -28,7 +28,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::{FlowgraphSchema, LoadQueue, chosen_operation, drive, loaders};
+use super::{FlowgraphSchema, LoadQueue, QueryGate, chosen_operation, drive, loaders};
 use crate::auth::{Authentication, RequestContext};
 use crate::domain::Role;
 use crate::metrics::Metrics;
@@ -81,6 +81,8 @@ pub struct FanOut {
     schema: FlowgraphSchema,
     orchestrator: Arc<MasterFlowOrchestrator>,
     metrics: Arc<Metrics>,
+    /// Queries over the socket take turns with those over HTTP.
+    queries: Arc<QueryGate>,
     groups: Arc<Groups>,
     queue: usize,
 }
@@ -90,12 +92,14 @@ impl FanOut {
         schema: FlowgraphSchema,
         orchestrator: Arc<MasterFlowOrchestrator>,
         metrics: Arc<Metrics>,
+        queries: Arc<QueryGate>,
         queue: usize,
     ) -> Self {
         FanOut {
             schema,
             orchestrator,
             metrics,
+            queries,
             groups: Arc::default(),
             queue: queue.max(1),
         }
@@ -236,13 +240,19 @@ impl Executor for FanOut {
                 };
                 self.subscribe(key, request, session)
             }
-            // A query or mutation over the socket: one response, with its loaders as over HTTP.
-            Some(_) => {
+            // A query or mutation over the socket: one response, with its loaders and its turn
+            // as over HTTP.
+            Some(kind) => {
                 let queue = LoadQueue::default();
                 let request = request.data(loaders(self.orchestrator.clone(), caller, &queue));
-                let mut responses = self.schema.execute_stream_with_session_data(request, session);
-                futures_util::stream::once(async move { drive(&queue, responses.next()).await.unwrap_or_default() })
-                    .boxed()
+                let schema = self.schema.clone();
+                let queries = self.queries.clone();
+                futures_util::stream::once(async move {
+                    let _turn = queries.admit(&[Some(kind)]).await;
+                    let mut responses = schema.execute_stream_with_session_data(request, session);
+                    drive(&queue, responses.next()).await.unwrap_or_default()
+                })
+                .boxed()
             }
             // Unparsable: the schema reports why.
             None => self.schema.execute_stream_with_session_data(request, session),

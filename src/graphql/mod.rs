@@ -5,6 +5,7 @@ mod fanout;
 mod loaders;
 mod mutation;
 mod query;
+mod query_gate;
 mod results;
 mod subscription;
 mod types;
@@ -24,6 +25,7 @@ pub use fanout::{FanOut, SlowSubscriber, from_now};
 pub use loaders::{LoadQueue, drive, loaders};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use query_gate::QueryGate;
 pub use subscription::SubscriptionRoot;
 
 pub type FlowgraphSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -5,7 +5,6 @@ mod console;
 mod graphql;
 mod health;
 mod playground;
-mod query_gate;
 pub mod rest;
 mod ws;
 
@@ -23,10 +22,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use self::query_gate::QueryGate;
 use crate::auth::JwtKeys;
 use crate::config::Limits;
-use crate::graphql::{FanOut, FlowgraphSchema};
+use crate::graphql::{FanOut, FlowgraphSchema, QueryGate};
 use crate::metrics::Metrics;
 use crate::orchestrator::MasterFlowOrchestrator;
 use crate::store::Store;

@@ -150,8 +150,9 @@ async fn cors_admits_only_configured_origins() {
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
-/// With one turn for queries: a query that waits on the database holds the turn, the next query
-/// waits for it (counted on /metrics), and a mutation goes straight past both. PostgreSQL only: a
+/// With one turn for queries: a query that waits on the database holds the turn, the next queries
+/// wait for it (over HTTP and over the websocket alike, counted on /metrics), and a mutation goes
+/// straight past them. PostgreSQL only: a
 /// table lock is how the test makes a read wait (SQLite's readers never wait for a writer).
 #[tokio::test]
 async fn queries_take_turns_and_mutations_go_straight_in() {
@@ -179,6 +180,16 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
             .map(str::to_string);
         line.expect("the gauge is exported")
     };
+    let waiting_reaches = |count: usize| async move {
+        let wanted = format!("flowgraph_graphql_queries_waiting {count}");
+        for _ in 0..250 {
+            if waiting().await == wanted {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(waiting().await, wanted);
+    };
     let first = app.gql(
         Some(&token),
         "query($id: ID!) { asset(id: $id) { name } }",
@@ -205,9 +216,14 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(blocked, "the first query never reached the locked table");
-        // …so the second waits for its turn…
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 1");
+        // …so the second waits for its turn, and so does one sent over the websocket…
+        waiting_reaches(1).await;
+        let url = format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1));
+        let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
+            .await
+            .unwrap();
+        ws.subscribe("q", "{ flows { totalCount } }", json!({})).await;
+        waiting_reaches(2).await;
         // …while a mutation does not.
         let created = app
             .data(
@@ -217,10 +233,11 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
             )
             .await;
         assert!(created["createFlow"]["id"].is_string());
-        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 1");
+        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 2");
         sqlx::raw_sql("COMMIT").execute(&mut lock).await.unwrap();
+        ws
     };
-    let (first, second, ()) = tokio::join!(
+    let (first, second, mut ws) = tokio::join!(
         first,
         async {
             // Sent once the first query holds the turn.
@@ -231,7 +248,11 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
     );
     // An unknown id: the answer the first query gets once it can read.
     assert_eq!(error_code(&first), "NOT_FOUND", "{first}");
-    // The second query ran after the mutation, which came after it.
+    // The waiting queries ran after the mutation, which came after them.
     assert_eq!(second, json!({ "data": { "flows": { "totalCount": 1 } } }));
+    assert_eq!(
+        ws.until_complete("q", Duration::from_secs(10)).await,
+        vec![json!({ "flows": { "totalCount": 1 } })]
+    );
     assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 0");
 }

@@ -3,43 +3,43 @@
 //! holds megabytes of futures and values while it runs, and dozens at once on a few cores spend
 //! their time on cache and page misses (see `config::default_concurrent_queries`).
 //!
-//! Only queries wait. A mutation may run a whole flow (`executeFlow(wait: true)`), which must not
-//! hold back reads or be held back by them; a document that does not parse, or a subscription sent
-//! over HTTP, is refused by the executor at once.
+//! Only queries wait, over HTTP and over the websocket alike. A mutation may run a whole flow
+//! (`executeFlow(wait: true)`), which must not hold back reads or be held back by them; a
+//! subscription lives as long as its socket; a document that does not parse is refused at once.
 
 use std::sync::Arc;
 
 use async_graphql::parser::types::OperationType;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::metrics::Metrics;
 
 pub struct QueryGate {
-    turns: Semaphore,
+    turns: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
 
 impl QueryGate {
     pub fn new(max_concurrent_queries: usize, metrics: Arc<Metrics>) -> QueryGate {
         QueryGate {
-            turns: Semaphore::new(max_concurrent_queries.max(1)),
+            turns: Arc::new(Semaphore::new(max_concurrent_queries.max(1))),
             metrics,
         }
     }
 
     /// Waits for a turn when every operation of the request is a query; the turn ends when the
     /// returned permit is dropped. Any other request goes straight in (`None`).
-    pub async fn admit(&self, operations: &[Option<OperationType>]) -> Option<SemaphorePermit<'_>> {
+    pub async fn admit(&self, operations: &[Option<OperationType>]) -> Option<OwnedSemaphorePermit> {
         let reads_only = !operations.is_empty() && operations.iter().all(|op| *op == Some(OperationType::Query));
         if !reads_only {
             return None;
         }
-        if let Ok(turn) = self.turns.try_acquire() {
+        if let Ok(turn) = self.turns.clone().try_acquire_owned() {
             return Some(turn);
         }
         let _waiting = self.metrics.query_waiting();
         // The semaphore is never closed, so acquiring only ends with a permit.
-        self.turns.acquire().await.ok()
+        self.turns.clone().acquire_owned().await.ok()
     }
 }
 
