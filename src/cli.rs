@@ -256,7 +256,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             subscriber_queue: args.subscriber_queue,
             ws_write_timeout: std::time::Duration::from_secs(args.ws_write_timeout_seconds.max(1)),
             cors_origins: args.cors_origins.into_iter().filter(|o| !o.trim().is_empty()).collect(),
-            max_concurrent_queries: args.max_concurrent_queries.max(1),
+            // At least one turn: `QueryGate::new` sees to it.
+            max_concurrent_queries: args.max_concurrent_queries,
         },
         production: args.environment == "production",
     };

@@ -75,7 +75,7 @@ pub struct Limits {
 
 /// Two query executions per core. A nested read holds about 10 MB of futures and values while it
 /// runs; 64 of them at once on two cores spent their time on cache and page misses, and served
-/// fewer reads per second than 16 did (BENCHMARKS.md, "Reads: one at a time per core"). Two per
+/// fewer reads per second than 16 did (BENCHMARKS.md, "Reads: two turns per core"). Two per
 /// core keeps a core busy while another query waits on the database.
 pub fn default_concurrent_queries() -> usize {
     2 * std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -1,12 +1,12 @@
 //! Object types: thin wrappers over store records. Nested lists and references resolve through
 //! the request's DataLoader, so one query costs a fixed number of statements.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{
     Context, ID, InputObject, Json, Object, Result, Scalar, ScalarType, SimpleObject, Value as GqlValue,
 };
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
