@@ -18,17 +18,9 @@ const WAIT: Duration = Duration::from_secs(30);
 const PHASES: &str = "subscription($id: ID!) { phaseUpdates(flowId: $id) { phase status progress sequence } }";
 const FLOWS: &str = "subscription { flowUpdates { flowId status sequence } }";
 
-fn ws_url(app: &TestApp) -> String {
-    format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1))
-}
-
 /// A sample of `/metrics` (0 when absent).
 async fn metric(app: &TestApp, name: &str) -> f64 {
-    app.metrics_text()
-        .await
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
+    app.metric(name).await.unwrap_or(0.0)
 }
 
 /// Waits (up to `WAIT`) until the two gauges read the given values.
@@ -56,7 +48,7 @@ async fn identical_subscribers_share_one_execution(app: TestApp) {
     let viewer = app.token(tenant, Role::Viewer);
     let stranger = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let url = ws_url(&app);
+    let url = app.ws_url();
     let mut watchers = Vec::new();
     for _ in 0..5 {
         let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
@@ -124,7 +116,7 @@ async fn queries_over_the_socket_use_the_loaders(app: TestApp) {
     let query =
         "query($id: ID!) { flow(id: $id) { assets(first: 5) { edges { node { name techDebt { severity } } } } } }";
     let over_http = app.data(&token, query, json!({ "id": id })).await;
-    let mut ws = WsClient::connect(&ws_url(&app), Protocol::TransportWs, Some(&token))
+    let mut ws = WsClient::connect(&app.ws_url(), Protocol::TransportWs, Some(&token))
         .await
         .unwrap();
     ws.subscribe("q", query, json!({ "id": id })).await;
@@ -172,7 +164,7 @@ async fn a_stalled_subscriber_is_dropped_and_nobody_waits(app: TestApp) {
         .await
         .unwrap();
     let token = app.token(Tenant::new(), Role::Analyst);
-    let url = ws_url(&app);
+    let url = app.ws_url();
     let stalled = stalled_client(&url, &token).await;
     let mut reader = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
         .await

@@ -226,6 +226,19 @@ impl TestApp {
         response.json().await.expect("a JSON response")
     }
 
+    /// The websocket endpoint's URL.
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql/ws", self.base.replacen("http://", "ws://", 1))
+    }
+
+    /// One sample of `/metrics`, when it is there.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics_text()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
     /// The Prometheus text of `/metrics`.
     pub async fn metrics_text(&self) -> String {
         let response = self

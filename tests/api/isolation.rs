@@ -216,7 +216,7 @@ async fn every_operation_is_tenant_and_role_checked(app: TestApp) {
         }
     }
     // Subscriptions to another tenant's flow are refused; tenant-wide ones stay silent.
-    let url = format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1));
+    let url = app.ws_url();
     let intruder = app.token(Tenant::new(), Role::Admin);
     let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&intruder))
         .await

@@ -60,7 +60,7 @@ async fn subscriptions_per_socket_are_capped(app: TestApp) {
         return;
     };
     let token = app.token(Tenant::new(), Role::Viewer);
-    let url = format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1));
+    let url = app.ws_url();
     let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
         .await
         .unwrap();
@@ -173,22 +173,18 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
         .await
         .unwrap();
     let waiting = || async {
-        let metrics = app.metrics_text().await;
-        let line = metrics
-            .lines()
-            .find(|l| l.starts_with("flowgraph_graphql_queries_waiting "))
-            .map(str::to_string);
-        line.expect("the gauge is exported")
+        app.metric("flowgraph_graphql_queries_waiting")
+            .await
+            .expect("the gauge is exported")
     };
-    let waiting_reaches = |count: usize| async move {
-        let wanted = format!("flowgraph_graphql_queries_waiting {count}");
+    let waiting_reaches = |count: f64| async move {
         for _ in 0..250 {
-            if waiting().await == wanted {
+            if waiting().await == count {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(waiting().await, wanted);
+        assert_eq!(waiting().await, count);
     };
     let first = app.gql(
         Some(&token),
@@ -217,13 +213,13 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
         }
         assert!(blocked, "the first query never reached the locked table");
         // …so the second waits for its turn, and so does one sent over the websocket…
-        waiting_reaches(1).await;
-        let url = format!("{}/graphql/ws", app.base.replacen("http://", "ws://", 1));
+        waiting_reaches(1.0).await;
+        let url = app.ws_url();
         let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
             .await
             .unwrap();
         ws.subscribe("q", "{ flows { totalCount } }", json!({})).await;
-        waiting_reaches(2).await;
+        waiting_reaches(2.0).await;
         // …while a mutation does not.
         let created = app
             .data(
@@ -233,7 +229,7 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
             )
             .await;
         assert!(created["createFlow"]["id"].is_string());
-        assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 2");
+        assert_eq!(waiting().await, 2.0);
         sqlx::raw_sql("COMMIT").execute(&mut lock).await.unwrap();
         ws
     };
@@ -254,5 +250,5 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
         ws.until_complete("q", Duration::from_secs(10)).await,
         vec![json!({ "flows": { "totalCount": 1 } })]
     );
-    assert_eq!(waiting().await, "flowgraph_graphql_queries_waiting 0");
+    assert_eq!(waiting().await, 0.0);
 }
