@@ -122,6 +122,16 @@ impl PhaseInput<'_> {
         &mut self,
         work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
     ) -> Result<T, PhaseFailure> {
+        self.compute_up_to(100, work).await
+    }
+
+    /// `compute` for a phase with work of its own after its agents: their progress reports
+    /// reach `ceiling` percent, and the phase reports the rest.
+    pub async fn compute_up_to<T: Send + 'static>(
+        &mut self,
+        ceiling: i32,
+        work: impl FnOnce(&mut TaskLog) -> Result<T, PhaseFailure> + Send + 'static,
+    ) -> Result<T, PhaseFailure> {
         let (flow, phase, attempt) = (
             (self.flow.id, self.run.client_account_id),
             self.run.phase,
@@ -136,7 +146,7 @@ impl PhaseInput<'_> {
         let span = tracing::Span::current();
         let mut blocking = tokio::task::spawn_blocking(move || {
             let _span = span.entered();
-            let mut log = TaskLog::reporting(flow, phase, attempt, sender).at_least(floor);
+            let mut log = TaskLog::reporting(flow, phase, attempt, sender).between(floor, ceiling);
             let result = work(&mut log);
             (result, log.into_tasks())
         });

@@ -25,6 +25,9 @@ pub struct TaskLog {
     expected: usize,
     /// The progress the phase had reached before this log: reports never go below it.
     floor: i32,
+    /// The progress its agents reach when all have run (less than 100 when the phase has work
+    /// of its own after them).
+    ceiling: i32,
 }
 
 impl TaskLog {
@@ -45,12 +48,14 @@ impl TaskLog {
             attempt,
             expected,
             floor: 0,
+            ceiling: 100,
         }
     }
 
-    /// Progress reports of at least `floor` (what the phase had already reported).
-    pub fn at_least(mut self, floor: i32) -> Self {
-        self.floor = floor;
+    /// Progress reports of at least `floor` (what the phase had already reported) that reach
+    /// `ceiling` when every agent has run.
+    pub fn between(mut self, floor: i32, ceiling: i32) -> Self {
+        (self.floor, self.ceiling) = (floor, ceiling);
         self
     }
 
@@ -67,6 +72,7 @@ impl TaskLog {
             attempt,
             expected: 1,
             floor: 0,
+            ceiling: 100,
         }
     }
 
@@ -132,7 +138,8 @@ impl TaskLog {
             success: Some(result.is_ok()),
             duration_ms: Some(duration_ms),
         });
-        let progress = ((self.tasks.len() * 100 / self.expected).min(99) as i32).max(self.floor);
+        let done = self.tasks.len() as i64 * i64::from(self.ceiling) / self.expected as i64;
+        let progress = (done.min(99) as i32).max(self.floor);
         self.emit(EventPayload::Phase {
             phase,
             status: PhaseStatus::Running,

@@ -138,17 +138,29 @@ async fn batches_find_what_one_pass_finds(app: TestApp) {
         phases_with_batches += usize::from(counts.len() > 2);
     }
     assert!(
-        phases_with_batches >= 3,
+        phases_with_batches >= 4,
         "{phases_with_batches} phases reported three batches or more"
+    );
+    // dependency_analysis's agents report the first half of its progress, and the writing of
+    // its edges (12,000 here, three batches) the second: the bar moves while edges are written.
+    let dependencies = running(PhaseName::DependencyAnalysis);
+    let (edges, agents): (Vec<_>, Vec<_>) = dependencies.iter().partition(|(_, m)| m.ends_with("edges written"));
+    assert!(agents.iter().all(|&&(p, _)| p <= 50), "{dependencies:?}");
+    let edge_progress: Vec<i32> = edges.iter().map(|&&(p, _)| p).collect();
+    assert_eq!(edge_progress.len(), 3, "{dependencies:?}");
+    assert!(
+        edge_progress[0] > 50 && edge_progress[0] < edge_progress[2],
+        "{dependencies:?}"
     );
 }
 
 /// The phases that write their output a batch at a time, and how each batch's progress message
 /// ends (after the count so far).
-const PHASES_THAT_STREAM: [(PhaseName, &str); 4] = [
+const PHASES_THAT_STREAM: [(PhaseName, &str); 5] = [
     (PhaseName::DataImport, "rows imported"),
     (PhaseName::DataCleansing, "records cleansed"),
     (PhaseName::Inventory, "assets built"),
+    (PhaseName::DependencyAnalysis, "edges written"),
     (PhaseName::TechDebtAnalysis, "assets assessed"),
 ];
 
