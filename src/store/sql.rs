@@ -1253,11 +1253,18 @@ macro_rules! impl_sql_store {
                         Self::upsert_assets(tx, assets).await?;
                     }
                     $crate::store::PhaseOutput::SweepAssets { inventory_run } => {
-                        sqlx::query("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2")
-                            .bind(flow.id)
-                            .bind(inventory_run)
-                            .execute(&mut **tx)
-                            .await?;
+                        // Edges and findings of the swept assets go with them (on PostgreSQL
+                        // they have no foreign keys to cascade from).
+                        for sweep in [
+                            "DELETE FROM asset_dependencies WHERE flow_id = $1 AND (source_asset_id IN \
+                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2) OR target_asset_id IN \
+                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2))",
+                            "DELETE FROM tech_debt_items WHERE flow_id = $1 AND asset_id IN \
+                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2)",
+                            "DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2",
+                        ] {
+                            sqlx::query(sweep).bind(flow.id).bind(inventory_run).execute(&mut **tx).await?;
+                        }
                     }
                     $crate::store::PhaseOutput::Dependencies(edges) => {
                         if replace {

@@ -1,7 +1,9 @@
 use std::collections::BTreeSet;
 
 use flowgraph::domain::Role;
+use flowgraph::store::{Direction, TenantScope};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::helpers::{SAMPLE_CSV, SAMPLE_JSON, Tenant, TestApp, error_code};
 use crate::on_both_databases;
@@ -297,6 +299,99 @@ async fn rerunning_a_phase_changes_nothing(app: TestApp) {
     assert_eq!(last["executePhase"]["status"], "COMPLETED");
 }
 
+/// An inventory re-run removes the assets it no longer has, and their edges and findings with
+/// them (on PostgreSQL nothing cascades: edges and findings have no foreign keys to assets).
+async fn inventory_rerun_sweeps_assets_with_their_edges_and_findings(app: TestApp) {
+    let tenant = Tenant::new();
+    let token = app.token(tenant, Role::Analyst);
+    let id = app.sample_flow(&token).await;
+    let run =
+        "mutation($id: ID!, $phase: PhaseName) { executePhase(flowId: $id, phase: $phase, wait: true) { status } }";
+    // Up to dependency analysis: a completed flow runs no more phases.
+    for phase in [
+        "DATA_IMPORT",
+        "ATTRIBUTE_MAPPING",
+        "DATA_CLEANSING",
+        "INVENTORY",
+        "DEPENDENCY_ANALYSIS",
+    ] {
+        let done = app.data(&token, run, json!({ "id": id, "phase": phase })).await;
+        assert_eq!(done["executePhase"]["status"], "COMPLETED", "{phase}: {done:#}");
+    }
+    let scope = TenantScope {
+        client_account_id: tenant.client_account_id,
+        engagement_id: None,
+    };
+    let flow: Uuid = id.parse().unwrap();
+    let kept: Vec<Uuid> = app
+        .store
+        .flow_assets(&scope, flow)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let edges_of = |ids: Vec<Uuid>, direction| {
+        let store = app.store.clone();
+        async move { store.dependencies(&scope, &ids, direction).await.unwrap().len() }
+    };
+    let kept_edges = edges_of(kept.clone(), Direction::Outgoing).await;
+    let kept_findings = app.store.tech_debt(&scope, &kept).await.unwrap().len();
+    assert!(kept_edges > 0);
+
+    // An asset an earlier inventory run wrote and this export no longer has, linked both ways
+    // to one that stays, with a finding.
+    let (ghost, stale, finding) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (ghost, stale, finding, other) = (
+        app.uuid_sql(ghost),
+        app.uuid_sql(stale),
+        app.uuid_sql(finding),
+        app.uuid_sql(kept[0]),
+    );
+    let tenant_of = format!("flow_id, client_account_id, engagement_id FROM assets WHERE id = {other}");
+    app.raw_sql(&format!(
+        "INSERT INTO assets (id, flow_id, client_account_id, engagement_id, source_key, name, asset_type,
+             inventory_run, created_at, updated_at)
+         SELECT {ghost}, flow_id, client_account_id, engagement_id, 'gone-01', 'gone-01', asset_type, {stale},
+             created_at, updated_at FROM assets WHERE id = {other};
+         INSERT INTO asset_dependencies (source_asset_id, target_asset_id, dependency_type, confidence, flow_id,
+             client_account_id, engagement_id)
+         SELECT {ghost}, {other}, 'runs_on', 0.9, {tenant_of};
+         INSERT INTO asset_dependencies (source_asset_id, target_asset_id, dependency_type, confidence, flow_id,
+             client_account_id, engagement_id)
+         SELECT {other}, {ghost}, 'runs_on', 0.9, {tenant_of};
+         INSERT INTO tech_debt_items (id, asset_id, category, severity, description, flow_id, client_account_id,
+             engagement_id)
+         SELECT {finding}, {ghost}, 'os', 'high', 'end of life', {tenant_of};"
+    ))
+    .await;
+    let all = app.store.flow_assets(&scope, flow).await.unwrap();
+    let all: Vec<Uuid> = all.iter().map(|a| a.id).collect();
+    assert_eq!(all.len(), kept.len() + 1);
+    assert_eq!(edges_of(all.clone(), Direction::Outgoing).await, kept_edges + 2);
+    assert_eq!(edges_of(all.clone(), Direction::Incoming).await, kept_edges + 2);
+    assert_eq!(
+        app.store.tech_debt(&scope, &all).await.unwrap().len(),
+        kept_findings + 1
+    );
+
+    let rerun = app.data(&token, run, json!({ "id": id, "phase": "INVENTORY" })).await;
+    assert_eq!(rerun["executePhase"]["status"], "COMPLETED", "{rerun:#}");
+    let after: Vec<Uuid> = app
+        .store
+        .flow_assets(&scope, flow)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(after, kept);
+    // Nothing of the swept asset is left, looked up by its id or by the asset that stays.
+    assert_eq!(edges_of(all.clone(), Direction::Outgoing).await, kept_edges);
+    assert_eq!(edges_of(all.clone(), Direction::Incoming).await, kept_edges);
+    assert_eq!(app.store.tech_debt(&scope, &all).await.unwrap().len(), kept_findings);
+}
+
 async fn approval_gate_stops_and_resumes(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let input = json!({ "flowType": "DISCOVERY", "name": "gated", "csv": SAMPLE_CSV,
@@ -506,6 +601,7 @@ on_both_databases!(
     sample_csv_discovery_matches_the_truth,
     json_and_servicenow_exports_map_without_configuration,
     rerunning_a_phase_changes_nothing,
+    inventory_rerun_sweeps_assets_with_their_edges_and_findings,
     approval_gate_stops_and_resumes,
     validate_asset_is_tenant_scoped_and_audited,
     nested_query_cost_is_flat,

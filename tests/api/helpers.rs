@@ -183,6 +183,15 @@ impl TestApp {
         Replica { base, _stop: stop }
     }
 
+    /// `id` as a literal for `raw_sql` (PostgreSQL stores uuids, SQLite 16-byte blobs).
+    pub fn uuid_sql(&self, id: impl std::fmt::Display) -> String {
+        let id = id.to_string();
+        match self.backend {
+            Backend::Postgres => format!("'{id}'::uuid"),
+            Backend::Sqlite => format!("x'{}'", id.replace('-', "")),
+        }
+    }
+
     /// A raw connection to the test database, for what no API may do (expire a lease, say).
     pub async fn raw_sql(&self, sql: &str) {
         let url = &self.settings.database_url;

@@ -243,13 +243,6 @@ async fn slow_subscriber_stalls_nobody(app: TestApp) {
 async fn expired_lease_is_reclaimed(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let blob = |id: &str| {
-        if app.settings.database_url.starts_with("postgres") {
-            format!("'{id}'::uuid")
-        } else {
-            format!("x'{}'", id.replace('-', ""))
-        }
-    };
     let (run, user) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::new_v4().to_string());
     let past = "2020-01-01T00:00:00Z";
     app.raw_sql(&format!(
@@ -258,9 +251,9 @@ async fn expired_lease_is_reclaimed(app: TestApp) {
              requested_by, created_at, started_at, lease_owner, lease_expires_at)
          SELECT {run}, id, client_account_id, engagement_id, 'data_import', 'running', 1, 40, {user}, '{past}', '{past}',
              'a-worker-that-died', '{past}' FROM unified_flow_states WHERE id = {flow};",
-        flow = blob(&id),
-        run = blob(&run),
-        user = blob(&user),
+        flow = app.uuid_sql(&id),
+        run = app.uuid_sql(run),
+        user = app.uuid_sql(user),
     ))
     .await;
     let mut status = Value::Null;
