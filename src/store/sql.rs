@@ -1253,17 +1253,22 @@ macro_rules! impl_sql_store {
                         Self::upsert_assets(tx, assets).await?;
                     }
                     $crate::store::PhaseOutput::SweepAssets { inventory_run } => {
-                        // Edges and findings of the swept assets go with them (on PostgreSQL
-                        // they have no foreign keys to cascade from).
-                        for sweep in [
-                            "DELETE FROM asset_dependencies WHERE flow_id = $1 AND (source_asset_id IN \
-                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2) OR target_asset_id IN \
-                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2))",
-                            "DELETE FROM tech_debt_items WHERE flow_id = $1 AND asset_id IN \
-                             (SELECT id FROM assets WHERE flow_id = $1 AND inventory_run <> $2)",
-                            "DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2",
-                        ] {
-                            sqlx::query(sweep).bind(flow.id).bind(inventory_run).execute(&mut **tx).await?;
+                        let swept: Vec<uuid::Uuid> =
+                            sqlx::query_scalar("DELETE FROM assets WHERE flow_id = $1 AND inventory_run <> $2 RETURNING id")
+                                .bind(flow.id)
+                                .bind(inventory_run)
+                                .fetch_all(&mut **tx)
+                                .await?;
+                        // Their edges and findings go with them (on PostgreSQL they have no
+                        // foreign keys to cascade from). Usually nothing was swept.
+                        if !swept.is_empty() {
+                            for sweep in [
+                                concat!("DELETE FROM asset_dependencies WHERE (source_asset_id ", $in_ids,
+                                    " OR target_asset_id ", $in_ids, ") AND flow_id = $2"),
+                                concat!("DELETE FROM tech_debt_items WHERE asset_id ", $in_ids, " AND flow_id = $2"),
+                            ] {
+                                sqlx::query(sweep).bind(Self::ids(&swept)).bind(flow.id).execute(&mut **tx).await?;
+                            }
                         }
                     }
                     $crate::store::PhaseOutput::Dependencies(edges) => {
