@@ -269,33 +269,39 @@ async fn snapshot(app: &TestApp, token: &str, id: &str) -> Value {
     data["flow"].clone()
 }
 
+const EXECUTE_PHASE: &str =
+    "mutation($id: ID!, $phase: PhaseName) { executePhase(flowId: $id, phase: $phase, wait: true) { status error } }";
+
+/// The phases before the last (tech_debt_analysis): a flow run through them can still run phases.
+const PHASES_BEFORE_THE_LAST: [&str; 5] = [
+    "DATA_IMPORT",
+    "ATTRIBUTE_MAPPING",
+    "DATA_CLEANSING",
+    "INVENTORY",
+    "DEPENDENCY_ANALYSIS",
+];
+
+async fn run_phases_before_the_last(app: &TestApp, token: &str, id: &str) {
+    for phase in PHASES_BEFORE_THE_LAST {
+        let run = app
+            .data(token, EXECUTE_PHASE, json!({ "id": id, "phase": phase }))
+            .await;
+        assert_eq!(run["executePhase"]["status"], "COMPLETED", "{phase}: {run:#}");
+    }
+}
+
 async fn rerunning_a_phase_changes_nothing(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let execute = "mutation($id: ID!, $phase: PhaseName) { executePhase(flowId: $id, phase: $phase, wait: true) { status error } }";
-    for phase in [
-        "DATA_IMPORT",
-        "ATTRIBUTE_MAPPING",
-        "DATA_CLEANSING",
-        "INVENTORY",
-        "DEPENDENCY_ANALYSIS",
-    ] {
-        let run = app.data(&token, execute, json!({ "id": id, "phase": phase })).await;
-        assert_eq!(run["executePhase"]["status"], "COMPLETED", "{phase}: {run:#}");
-    }
+    run_phases_before_the_last(&app, &token, &id).await;
     let before = snapshot(&app, &token, &id).await;
     assert_eq!(before["assets"]["totalCount"], 30);
-    for phase in [
-        "DATA_IMPORT",
-        "ATTRIBUTE_MAPPING",
-        "DATA_CLEANSING",
-        "INVENTORY",
-        "DEPENDENCY_ANALYSIS",
-    ] {
-        app.data(&token, execute, json!({ "id": id, "phase": phase })).await;
+    for phase in PHASES_BEFORE_THE_LAST {
+        app.data(&token, EXECUTE_PHASE, json!({ "id": id, "phase": phase }))
+            .await;
         assert_eq!(snapshot(&app, &token, &id).await, before, "after re-running {phase}");
     }
-    let last = app.data(&token, execute, json!({ "id": id })).await;
+    let last = app.data(&token, EXECUTE_PHASE, json!({ "id": id })).await;
     assert_eq!(last["executePhase"]["status"], "COMPLETED");
 }
 
@@ -305,49 +311,30 @@ async fn inventory_rerun_sweeps_assets_with_their_edges_and_findings(app: TestAp
     let tenant = Tenant::new();
     let token = app.token(tenant, Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let run =
-        "mutation($id: ID!, $phase: PhaseName) { executePhase(flowId: $id, phase: $phase, wait: true) { status } }";
-    // Up to dependency analysis: a completed flow runs no more phases.
-    for phase in [
-        "DATA_IMPORT",
-        "ATTRIBUTE_MAPPING",
-        "DATA_CLEANSING",
-        "INVENTORY",
-        "DEPENDENCY_ANALYSIS",
-    ] {
-        let done = app.data(&token, run, json!({ "id": id, "phase": phase })).await;
-        assert_eq!(done["executePhase"]["status"], "COMPLETED", "{phase}: {done:#}");
-    }
+    // Not the last phase: a completed flow runs no more phases.
+    run_phases_before_the_last(&app, &token, &id).await;
     let scope = TenantScope {
         client_account_id: tenant.client_account_id,
         engagement_id: None,
     };
     let flow: Uuid = id.parse().unwrap();
-    let kept: Vec<Uuid> = app
-        .store
-        .flow_assets(&scope, flow)
-        .await
-        .unwrap()
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let edges_of = |ids: Vec<Uuid>, direction| {
-        let store = app.store.clone();
+    let asset_ids = || async {
+        let assets = app.store.flow_assets(&scope, flow).await.unwrap();
+        assets.iter().map(|a| a.id).collect::<Vec<Uuid>>()
+    };
+    let edges_of = |ids: &[Uuid], direction| {
+        let (store, ids) = (app.store.clone(), ids.to_vec());
         async move { store.dependencies(&scope, &ids, direction).await.unwrap().len() }
     };
-    let kept_edges = edges_of(kept.clone(), Direction::Outgoing).await;
+    let kept = asset_ids().await;
+    let kept_edges = edges_of(&kept, Direction::Outgoing).await;
     let kept_findings = app.store.tech_debt(&scope, &kept).await.unwrap().len();
     assert!(kept_edges > 0);
 
     // An asset an earlier inventory run wrote and this export no longer has, linked both ways
     // to one that stays, with a finding.
-    let (ghost, stale, finding) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    let (ghost, stale, finding, other) = (
-        app.uuid_sql(ghost),
-        app.uuid_sql(stale),
-        app.uuid_sql(finding),
-        app.uuid_sql(kept[0]),
-    );
+    let [ghost, stale, finding] = [(); 3].map(|_| app.uuid_sql(Uuid::now_v7()));
+    let other = app.uuid_sql(kept[0]);
     let tenant_of = format!("flow_id, client_account_id, engagement_id FROM assets WHERE id = {other}");
     app.raw_sql(&format!(
         "INSERT INTO assets (id, flow_id, client_account_id, engagement_id, source_key, name, asset_type,
@@ -365,30 +352,24 @@ async fn inventory_rerun_sweeps_assets_with_their_edges_and_findings(app: TestAp
          SELECT {finding}, {ghost}, 'os', 'high', 'end of life', {tenant_of};"
     ))
     .await;
-    let all = app.store.flow_assets(&scope, flow).await.unwrap();
-    let all: Vec<Uuid> = all.iter().map(|a| a.id).collect();
+    let all = asset_ids().await;
     assert_eq!(all.len(), kept.len() + 1);
-    assert_eq!(edges_of(all.clone(), Direction::Outgoing).await, kept_edges + 2);
-    assert_eq!(edges_of(all.clone(), Direction::Incoming).await, kept_edges + 2);
+    assert_eq!(edges_of(&all, Direction::Outgoing).await, kept_edges + 2);
+    assert_eq!(edges_of(&all, Direction::Incoming).await, kept_edges + 2);
     assert_eq!(
         app.store.tech_debt(&scope, &all).await.unwrap().len(),
         kept_findings + 1
     );
 
-    let rerun = app.data(&token, run, json!({ "id": id, "phase": "INVENTORY" })).await;
+    let rerun = app
+        .data(&token, EXECUTE_PHASE, json!({ "id": id, "phase": "INVENTORY" }))
+        .await;
     assert_eq!(rerun["executePhase"]["status"], "COMPLETED", "{rerun:#}");
-    let after: Vec<Uuid> = app
-        .store
-        .flow_assets(&scope, flow)
-        .await
-        .unwrap()
-        .iter()
-        .map(|a| a.id)
-        .collect();
+    let after = asset_ids().await;
     assert_eq!(after, kept);
     // Nothing of the swept asset is left, looked up by its id or by the asset that stays.
-    assert_eq!(edges_of(all.clone(), Direction::Outgoing).await, kept_edges);
-    assert_eq!(edges_of(all.clone(), Direction::Incoming).await, kept_edges);
+    assert_eq!(edges_of(&all, Direction::Outgoing).await, kept_edges);
+    assert_eq!(edges_of(&all, Direction::Incoming).await, kept_edges);
     assert_eq!(app.store.tech_debt(&scope, &all).await.unwrap().len(), kept_findings);
 }
 
