@@ -1,7 +1,6 @@
-//! vendor/sqlx-core sets TCP_NODELAY on PostgreSQL sockets (the fix sqlx 0.9.0 lacks; see
-//! Cargo.toml). Without it, a statement whose messages take several writes (a 1,000-id `= ANY($1)`
-//! bind, a multi-row INSERT) waits ~40 ms for the server's delayed ACK. This test fails when the
-//! patch is lost, e.g. when `[patch.crates-io]` is dropped before a released sqlx carries the fix.
+//! sqlx sets TCP_NODELAY on PostgreSQL sockets (0.9.0 did not; 0.9.1 does again). Without it, a
+//! statement whose messages take several writes (a 1,000-id `= ANY($1)` bind, a multi-row INSERT)
+//! waits ~40 ms for the server's delayed ACK. This test fails if an sqlx upgrade loses the option.
 //!
 //! It reads the socket option itself, which no load on the machine can blur: PostgreSQL tells the
 //! client port of the connection (`inet_client_port()`), and the test finds the socket in this
@@ -39,14 +38,14 @@ async fn postgres_sockets_have_tcp_nodelay() {
         if local.is_some_and(|a| a.port() == port as u16) && socket.peer_addr().is_ok() {
             assert!(
                 socket.tcp_nodelay().expect("TCP_NODELAY readable"),
-                "sqlx opened the PostgreSQL socket without TCP_NODELAY: the vendor/sqlx-core patch is lost"
+                "sqlx opened the PostgreSQL socket without TCP_NODELAY: an sqlx upgrade lost the option"
             );
             checked += 1;
         }
     }
     assert_eq!(checked, 1, "found the connection's socket (client port {port})");
 
-    // And the symptom, with a wide margin: binding 1,000 ids takes ~0.2 ms with the patch and a
+    // And the symptom, with a wide margin: binding 1,000 ids takes ~0.2 ms with the option and a
     // steady ~44 ms without it (measured here on 2026-12-02); the median of 11 shrugs off a
     // scheduling hiccup on a busy machine.
     let ids: Vec<uuid::Uuid> = (0..1000).map(|_| uuid::Uuid::new_v4()).collect();
