@@ -7,7 +7,7 @@ use crate::app::{Application, demo_claims};
 use crate::auth::{Claims, JwtKeys};
 use crate::config::{
     DEFAULT_ADDR, DEFAULT_DATABASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES, Limits, Secret, Settings,
-    WorkerSettings,
+    WorkerSettings, redact,
 };
 use crate::domain::Role;
 
@@ -119,7 +119,7 @@ struct MigrateLegacyArgs {
     #[arg(long)]
     json: bool,
     /// Source rows per batch; each batch is written in one transaction.
-    #[arg(long, default_value_t = crate::legacy::DEFAULT_BATCH_SIZE, value_parser = batch_size)]
+    #[arg(long, default_value_t = crate::legacy_migration::DEFAULT_BATCH_SIZE, value_parser = batch_size)]
     batch_size: usize,
 }
 
@@ -190,7 +190,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::MigrateLegacy(args)) => {
             let _telemetry = crate::telemetry::init();
-            let report = crate::legacy::migrate(&crate::legacy::MigrateOptions {
+            let report = crate::legacy_migration::migrate(&crate::legacy_migration::MigrateOptions {
                 source_url: args.from,
                 target_url: args.database.database_url,
                 dry_run: args.dry_run,
@@ -284,20 +284,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     app.run().await?;
     Ok(())
-}
-
-/// A database URL without its password, for logs.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use flowgraph::agents::cleansing::{DataStandardization, Deduplication, StandardizeInput};
 use flowgraph::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
 use flowgraph::agents::types::{Agent, SourceRecord};
-use flowgraph::discovery::import::{parse_bytes, parse_text};
+use flowgraph::import::{parse_bytes, parse_text};
 use serde_json::{Map, Value};
 
 /// xorshift64: deterministic, so a failure replays.

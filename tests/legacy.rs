@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use flowgraph::domain::{FlowStatus, PhaseName, PhaseStatus};
-use flowgraph::legacy::{MigrateOptions, Report, checksum, legacy_user_uuid, migrate, row_digest};
+use flowgraph::legacy_migration::{MigrateOptions, Report, checksum, legacy_user_uuid, migrate, row_digest};
 use flowgraph::store::{FlowRecord, Store, TenantScope};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection};

@@ -4,11 +4,10 @@ mod enums;
 mod fanout;
 mod loaders;
 mod mutation;
+mod objects;
 mod query;
 mod query_gate;
-mod results;
 mod subscription;
-mod types;
 
 use std::sync::Arc;
 

@@ -2,8 +2,8 @@ use async_graphql::{Context, ID, InputObject, Json, Object, Result, Upload};
 use serde_json::Value;
 
 use super::enums::{FlowType, PhaseName, ValidationStatus};
-use super::results::{CollectionResponseInput, CollectionSubmission, RejectedResponse};
-use super::types::{Asset, Flow, Phase};
+use super::objects::{Asset, Flow, Phase};
+use super::objects::{CollectionResponseInput, CollectionSubmission, RejectedResponse};
 use super::{caller, orchestrator, parse_id};
 use crate::error::AppError;
 use crate::orchestrator::{CollectionResponse, MappingOverride, NewFlow, RawInput};

@@ -2,8 +2,8 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::enums::{FlowStatus, FlowType};
+use super::objects::{Agent, Asset, Flow, FlowConnection, FlowConnectionFields};
 use super::subscription::AgentHealth;
-use super::types::{Agent, Asset, Flow, FlowConnection, FlowConnectionFields};
 use super::{caller, orchestrator, parse_id};
 use crate::agents::REGISTRY;
 use crate::error::AppError;

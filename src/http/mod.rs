@@ -3,9 +3,9 @@
 
 mod console;
 mod graphql;
-mod health;
 mod playground;
 pub mod rest;
+mod server_health;
 mod ws;
 
 use std::sync::Arc;
@@ -90,9 +90,9 @@ pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions))
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
-        .route("/metrics", get(health::metrics))
+        .route("/health", get(server_health::health))
+        .route("/ready", get(server_health::ready))
+        .route("/metrics", get(server_health::metrics))
         // The console only calls the public API, so production keeps it (FLOWGRAPH_CONSOLE=false hides it).
         .merge(rest::router());
     if limits.console {

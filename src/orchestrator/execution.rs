@@ -18,9 +18,9 @@ use super::state_machine::{check_execute, latest_runs};
 use super::{FINISH_RETRIES, MasterFlowOrchestrator, PhaseView, audit, next, scope};
 use crate::agents::types::CANONICAL_ATTRIBUTES;
 use crate::auth::RequestContext;
-use crate::discovery::{PhaseFailure, PhaseReport, PhaseSuccess};
 use crate::domain::{FlowStatus, PhaseName, PhaseStatus, Role};
 use crate::error::{AppError, AppResult};
+use crate::phases::{PhaseFailure, PhaseReport, PhaseSuccess};
 use crate::store::{
     EventPayload, FieldMappingRecord, FlowChange, FlowRecord, PhaseOutput, PhaseRunRecord, StoreError, TenantScope,
 };

@@ -2,7 +2,7 @@
 //! the caller's tenant and role, applies the state machine, writes audit events, and hands phases
 //! to `UnitedDiscoveryFlow`.
 
-mod collection;
+mod collection_answers;
 pub mod events;
 mod execution;
 mod reads;
@@ -18,17 +18,17 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::auth::RequestContext;
-use crate::discovery::UnitedDiscoveryFlow;
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
+use crate::phases::UnitedDiscoveryFlow;
 use crate::store::{
     AuditRecord, EventPayload, FlowChange, FlowFilter, FlowPage, FlowRecord, PageRequest, PhaseRunRecord, Store,
     TenantScope,
 };
 use state_machine::{check_complete, check_pause, check_resume, latest_runs};
 
-pub use collection::{CollectionResponse, Submission};
+pub use collection_answers::{CollectionResponse, Submission};
 pub use events::EventBus;
 pub use execution::MappingOverride;
 pub use reads::VALIDATION_STATUSES;
@@ -442,7 +442,7 @@ fn raw_data_json(raw: RawInput) -> AppResult<Value> {
 async fn upload_json(filename: String, file: std::fs::File) -> AppResult<(Value, std::fs::File)> {
     let (sniffed, file) = tokio::task::spawn_blocking(move || {
         let mut file = file;
-        let sniffed = crate::discovery::import::sniff(&mut file);
+        let sniffed = crate::import::sniff(&mut file);
         (sniffed, file)
     })
     .await

@@ -4,8 +4,8 @@
 
 use flowgraph::agents::cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
 use flowgraph::agents::types::{Agent, CleanRecord, FieldMapping, SourceRecord};
-use flowgraph::discovery::BATCH_ROWS;
 use flowgraph::domain::{PhaseName, PhaseStatus, Role};
+use flowgraph::phases::BATCH_ROWS;
 use flowgraph::store::{EventPayload, TenantScope};
 use serde_json::json;
 use sqlx::Connection;

@@ -11,8 +11,9 @@ use crate::agents::dependencies::{
     ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
 use crate::agents::supervisor::SupervisorInput;
-use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
+use crate::phases::input::{BATCH_ROWS, PhaseInput};
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};
 use crate::store::{DependencyRecord, PhaseOutput};
 
 /// Unresolved references (and applications, subnets, shared hosts, cycles, hubs and chains)

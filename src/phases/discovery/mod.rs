@@ -1,8 +1,7 @@
-//! One module per discovery phase.
+//! The discovery flow's six phases, a module each, and what they share: the flow supervisor's
+//! check, the records and assets as the agents see them, paged asset reads and tallies.
 
-pub mod assessment;
 pub mod attribute_mapping;
-pub mod collection;
 pub mod data_cleansing;
 pub mod data_import;
 pub mod dependency_analysis;
@@ -11,9 +10,11 @@ pub mod tech_debt_analysis;
 
 use serde_json::Value;
 
-use super::{BATCH_ROWS, PhaseFailure, PhaseInput, TaskLog};
 use crate::agents::supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
 use crate::agents::types::{AssetFacts, SourceRecord};
+use crate::phases::input::{BATCH_ROWS, PhaseInput};
+use crate::phases::outcome::PhaseFailure;
+use crate::phases::task_log::TaskLog;
 use crate::store::{AssetRecord, ImportRecord};
 
 /// The flow supervisor's check of a phase's output: fatal anomalies fail the phase, warnings

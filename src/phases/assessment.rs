@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use crate::agents::assessment::{AssessedAsset, assess_applications, plan_waves};
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess};
+use crate::phases::input::PhaseInput;
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess};
 use crate::store::{Direction, FlowResultRecord, PhaseOutput};
 
 /// Assets per wave when the flow's configuration does not say (`maxWaveSize`).

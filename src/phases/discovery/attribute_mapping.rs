@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use super::{source_record, supervise};
 use crate::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
 use crate::agents::supervisor::SupervisorInput;
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess};
 use crate::domain::PhaseName;
+use crate::phases::input::PhaseInput;
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess};
 use crate::store::{FieldMappingRecord, PhaseOutput};
 
 /// Rows pattern_recognition looks at: enough to see the shape of the values.

@@ -12,8 +12,9 @@ use crate::agents::inventory::{
 };
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetDraft, CleanRecord};
-use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
+use crate::phases::input::{BATCH_ROWS, PhaseInput};
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess, new_id, share};
 use crate::store::{AssetRecord, PhaseOutput};
 
 pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailure> {

@@ -1,3 +1,6 @@
+//! The server's own health: liveness (`/health`), readiness (`/ready`: the database answers) and
+//! Prometheus metrics (`/metrics`). How each agent is doing is `agents::agent_health`.
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};

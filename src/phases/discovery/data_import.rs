@@ -15,9 +15,10 @@ use super::supervise;
 use crate::agents::import_checks::{DataValidation, FormatDetection, ProfileState, ValidationState};
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::SourceRecord;
-use crate::discovery::import::{self, BadRow, CsvStream, ImportError, ImportedRow, TextDecoder};
-use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
+use crate::import::{self, BadRow, CsvStream, ImportError, ImportedRow, TextDecoder};
+use crate::phases::input::{BATCH_ROWS, PhaseInput};
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};
 use crate::store::{ImportRecord, PhaseOutput};
 
 /// Most bad rows listed in the import summary; all of them are counted.

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::PhaseFailure;
 use crate::agents::REGISTRY;
 use crate::agents::types::{Agent, AgentError, AgentOutput};
 use crate::domain::{PhaseName, PhaseStatus};
+use crate::phases::outcome::PhaseFailure;
 use crate::store::{AgentTaskRecord, EventPayload};
 
 pub struct TaskLog {

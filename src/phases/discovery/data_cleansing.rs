@@ -21,8 +21,9 @@ use crate::agents::cleansing::{
 };
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AgentOutput, CANONICAL_ATTRIBUTES, CleanRecord, FieldMapping};
-use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
+use crate::phases::input::{BATCH_ROWS, PhaseInput};
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};
 use crate::store::{CleansedRecord, PhaseOutput};
 
 /// Merges listed in the summary; all are counted.
@@ -55,7 +56,7 @@ impl Cleansing {
     /// to write now (those not already known to be another record's duplicate).
     fn batch(
         &mut self,
-        log: &mut crate::discovery::TaskLog,
+        log: &mut crate::phases::task_log::TaskLog,
         page: Vec<crate::store::ImportRecord>,
     ) -> Result<Vec<CleansedRecord>, PhaseFailure> {
         let records = page.into_iter().map(source_record).collect();

@@ -13,8 +13,9 @@ use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, Sec
 use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
 use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetFacts, TechDebtFinding};
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess, new_id, share};
 use crate::domain::PhaseName;
+use crate::phases::input::PhaseInput;
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess, new_id, share};
 use crate::store::{AssetRecord, AssetStrategy, PhaseOutput, TechDebtRecord};
 
 /// Serialises an agent enum the way it is stored (`EOL_EXPIRED`, `REHOST`, ...).
@@ -102,7 +103,7 @@ struct Batch {
 }
 
 fn batch(
-    log: &mut crate::discovery::TaskLog,
+    log: &mut crate::phases::task_log::TaskLog,
     page: Vec<AssetRecord>,
     today: NaiveDate,
     dependents_by_id: &HashMap<uuid::Uuid, usize>,

@@ -6,7 +6,8 @@ use serde_json::json;
 use sqlx::types::Json;
 
 use crate::agents::collection::{Gap, GapAsset, Question, find_gaps, questions_for};
-use crate::discovery::{PhaseFailure, PhaseInput, PhaseSuccess};
+use crate::phases::input::PhaseInput;
+use crate::phases::outcome::{PhaseFailure, PhaseSuccess};
 use crate::store::{AssetRecord, FlowResultRecord, PhaseOutput};
 
 fn gap_asset(a: &AssetRecord) -> GapAsset {

@@ -1,14 +1,12 @@
 //! The assessment and collection flows' results: applications, waves, gaps and questions.
 
-use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
-use serde::Deserialize;
+use async_graphql::{Context, ID, Json, Object, Result};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::loaders::{AssetKey, loader};
-use super::types::{Asset, Flow};
-use crate::agents::collection::{Gap, Question};
-use crate::store::{AssetRecord, FlowResultRecord};
+use super::{Application, Asset, CollectionGap, CollectionQuestion, Wave};
+use crate::graphql::loaders::{AssetKey, loader};
+use crate::store::AssetRecord;
 
 /// Loads the assets of the given keys (source keys of the master flow, or ids).
 async fn assets_by_id(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Asset>> {
@@ -27,36 +25,6 @@ async fn assets_by_key(ctx: &Context<'_>, master: &[AssetRecord], keys: &[String
         master.iter().rev().map(|a| (a.source_key.as_str(), a.id)).collect();
     let ids: Vec<Uuid> = keys.iter().filter_map(|k| by_key.get(k.as_str()).copied()).collect();
     assets_by_id(ctx, &ids).await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ApplicationData {
-    name: String,
-    members: Vec<String>,
-    readiness_score: Option<i32>,
-    reasons: Vec<String>,
-    six_r_strategy: Option<String>,
-    six_r_rationale: Option<String>,
-    effort_class: Option<String>,
-}
-
-pub struct Application {
-    pub data: ApplicationData,
-    pub wave: Option<i32>,
-    pub master_assets: std::sync::Arc<Vec<AssetRecord>>,
-}
-
-impl ApplicationData {
-    pub fn members_contain(&self, key: &str) -> bool {
-        self.members.iter().any(|m| m == key)
-    }
-}
-
-impl Application {
-    pub fn parse(row: &FlowResultRecord) -> ApplicationData {
-        serde_json::from_value(row.data.0.clone()).unwrap_or_default()
-    }
 }
 
 #[Object]
@@ -91,20 +59,6 @@ impl Application {
     }
 }
 
-#[derive(Deserialize, Default, Clone)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WaveData {
-    pub number: i32,
-    pub members: Vec<String>,
-    pub applications: Vec<String>,
-    pub oversized: bool,
-}
-
-pub struct Wave {
-    pub data: WaveData,
-    pub master_assets: std::sync::Arc<Vec<AssetRecord>>,
-}
-
 #[Object]
 impl Wave {
     /// From 1: everything an asset depends on moves in its wave or an earlier one.
@@ -126,8 +80,6 @@ impl Wave {
     }
 }
 
-pub struct CollectionGap(pub Gap);
-
 #[Object]
 impl CollectionGap {
     async fn asset(&self, ctx: &Context<'_>) -> Result<Option<Asset>> {
@@ -144,8 +96,6 @@ impl CollectionGap {
         &self.0.reason
     }
 }
-
-pub struct CollectionQuestion(pub Question);
 
 #[Object]
 impl CollectionQuestion {
@@ -178,34 +128,4 @@ impl CollectionQuestion {
     async fn answer(&self) -> Option<Json<&Value>> {
         self.0.answer.as_ref().map(Json)
     }
-}
-
-/// The questions addressed to one owner.
-#[derive(SimpleObject)]
-pub struct OwnerQuestionnaire {
-    pub owner: String,
-    pub questions: Vec<CollectionQuestion>,
-}
-
-#[derive(InputObject)]
-pub struct CollectionResponseInput {
-    pub question_id: ID,
-    /// The answer: text, or a number for cores and sizes.
-    pub value: Json<Value>,
-}
-
-#[derive(SimpleObject)]
-pub struct RejectedResponse {
-    pub question_id: ID,
-    pub message: String,
-}
-
-#[derive(SimpleObject)]
-pub struct CollectionSubmission {
-    /// Answers validated and written to their assets.
-    pub accepted: i32,
-    /// Answers refused, with why; they changed nothing.
-    pub rejected: Vec<RejectedResponse>,
-    pub open_questions: i32,
-    pub flow: Flow,
 }
