@@ -28,7 +28,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::{FlowgraphSchema, LoadQueue, QueryGate, chosen_operation, drive, loaders};
+use super::document::chosen_operation;
+use super::loaders::{LoadQueue, drive, loaders};
+use super::query_gate::QueryGate;
+use super::schema::FlowgraphSchema;
 use crate::auth::{Authentication, RequestContext};
 use crate::domain::Role;
 use crate::metrics::Metrics;

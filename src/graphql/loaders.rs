@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use uuid::Uuid;
 
-use super::caller;
+use super::context::caller;
 use crate::auth::RequestContext;
 use crate::error::AppResult;
 use crate::orchestrator::MasterFlowOrchestrator;

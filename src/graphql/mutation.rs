@@ -1,10 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, Upload};
 use serde_json::Value;
 
+use super::context::{caller, orchestrator, parse_id};
 use super::enums::{FlowType, PhaseName, ValidationStatus};
 use super::objects::{Asset, Flow, Phase};
 use super::objects::{CollectionResponseInput, CollectionSubmission, RejectedResponse};
-use super::{caller, orchestrator, parse_id};
 use crate::error::AppError;
 use crate::orchestrator::{CollectionResponse, MappingOverride, NewFlow, RawInput};
 

@@ -1,10 +1,10 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+use super::context::{caller, orchestrator, parse_id};
 use super::enums::{FlowStatus, FlowType};
 use super::objects::{Agent, Asset, Flow, FlowConnection, FlowConnectionFields};
 use super::subscription::AgentHealth;
-use super::{caller, orchestrator, parse_id};
 use crate::agents::REGISTRY;
 use crate::error::AppError;
 use crate::store::{FlowFilter as StoreFlowFilter, PageRequest};

@@ -11,8 +11,9 @@ use futures_util::Stream;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::context::{caller, orchestrator, parse_id};
 use super::enums::{FlowStatus, PhaseName, PhaseStatus};
-use super::{caller, from_now, orchestrator, parse_id};
+use super::fanout::from_now;
 use crate::agents::health::{AgentHealthReport, AgentStatus as Status, Health};
 use crate::store::{EventPayload, StoredEvent};
 

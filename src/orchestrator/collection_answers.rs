@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::master::{MasterFlowOrchestrator, audit, next, scope};
 use super::state_machine::latest_runs;
-use super::{MasterFlowOrchestrator, audit, next, scope};
 use crate::agents::collection::{Answer, Question, validate};
 use crate::auth::RequestContext;
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};

@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::master::{FINISH_RETRIES, MasterFlowOrchestrator, audit, next, queued_run, scope};
+use super::phase_view::PhaseView;
 use super::state_machine::{check_execute, latest_runs};
-use super::{FINISH_RETRIES, MasterFlowOrchestrator, PhaseView, audit, next, scope};
 use crate::agents::types::CANONICAL_ATTRIBUTES;
 use crate::auth::RequestContext;
 use crate::domain::{FlowStatus, PhaseName, PhaseStatus, Role};
@@ -34,38 +35,6 @@ pub struct MappingOverride {
 
 /// How often a waiting request looks at the run again when no event arrived.
 const WAIT_POLL: Duration = Duration::from_millis(500);
-
-/// A queued run of `phase`, numbered after the flow's earlier attempts.
-pub(super) fn queued_run(
-    flow: &FlowRecord,
-    runs: &[PhaseRunRecord],
-    phase: PhaseName,
-    requested_by: Uuid,
-) -> PhaseRunRecord {
-    let attempt = runs
-        .iter()
-        .filter(|r| r.phase == phase)
-        .map(|r| r.attempt)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    PhaseRunRecord {
-        id: Uuid::now_v7(),
-        flow_id: flow.id,
-        client_account_id: flow.client_account_id,
-        engagement_id: flow.engagement_id,
-        phase,
-        status: PhaseStatus::Queued,
-        attempt,
-        progress: 0,
-        requested_by,
-        created_at: Utc::now(),
-        started_at: None,
-        completed_at: None,
-        result: None,
-        error: None,
-    }
-}
 
 impl MasterFlowOrchestrator {
     /// Queues a phase (the next one when `phase` is `None`) and returns it queued; with `wait`,

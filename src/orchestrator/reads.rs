@@ -3,7 +3,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{MasterFlowOrchestrator, audit, scope};
+use super::master::{MasterFlowOrchestrator, audit, scope};
 use crate::auth::RequestContext;
 use crate::error::{AppError, AppResult};
 use crate::store::{
@@ -30,10 +30,10 @@ impl MasterFlowOrchestrator {
         after: Option<&str>,
         limit: i64,
     ) -> AppResult<AssetPages> {
-        if !(0..=super::MAX_PAGE_SIZE * 10).contains(&limit) {
+        if !(0..=super::master::MAX_PAGE_SIZE * 10).contains(&limit) {
             return Err(AppError::bad_input(format!(
                 "first must be between 0 and {}",
-                super::MAX_PAGE_SIZE * 10
+                super::master::MAX_PAGE_SIZE * 10
             )));
         }
         Ok(self

@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{MasterFlowOrchestrator, scope};
+use super::master::{MasterFlowOrchestrator, scope};
 use crate::agents::health::{self, AgentHealthReport, TaskSample};
 use crate::auth::RequestContext;
 use crate::domain::FlowStatus;

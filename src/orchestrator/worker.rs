@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::MasterFlowOrchestrator;
+use super::master::MasterFlowOrchestrator;
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerSettings {

@@ -35,8 +35,8 @@ impl Flow {
         let Some(master) = self.0.master_flow_id else {
             return Ok(Default::default());
         };
-        let assets = crate::graphql::orchestrator(ctx)
-            .master_assets(crate::graphql::caller(ctx)?, master)
+        let assets = crate::graphql::context::orchestrator(ctx)
+            .master_assets(crate::graphql::context::caller(ctx)?, master)
             .await?;
         Ok(std::sync::Arc::new(assets))
     }
