@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::loaders::{AssetKey, loader};
 use super::types::{Asset, Flow};
-use crate::agents::collection::{Gap, Question};
+use crate::agents::collection_rules::{Gap, Question};
 use crate::store::{AssetRecord, FlowResultRecord};
 
 /// Loads the assets of the given keys (source keys of the master flow, or ids).

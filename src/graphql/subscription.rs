@@ -13,7 +13,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::enums::{FlowStatus, PhaseName, PhaseStatus};
 use super::{caller, from_now, orchestrator, parse_id};
-use crate::agents::health::{AgentHealthReport, AgentStatus as Status, Health};
+use crate::agents::agent_health::{AgentHealthReport, AgentStatus as Status, Health};
 use crate::store::{EventPayload, StoredEvent};
 
 /// How often agentHealth sends a snapshot when nothing changed.
@@ -42,14 +42,14 @@ pub struct FlowEvent {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::agents::health::AgentStatus")]
+#[graphql(remote = "crate::agents::agent_health::AgentStatus")]
 pub enum AgentStatus {
     Idle,
     Running,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::agents::health::Health")]
+#[graphql(remote = "crate::agents::agent_health::Health")]
 pub enum HealthStatus {
     Healthy,
     Degraded,

@@ -124,7 +124,7 @@ pub struct MasterFlowOrchestrator {
     pub metrics: Arc<Metrics>,
     /// Set when the server shuts down: watchers end, and subscriptions with them.
     stopping: tokio::sync::watch::Sender<bool>,
-    probe_cache: tokio::sync::Mutex<Option<(std::time::Instant, crate::agents::health::ProbeResults)>>,
+    probe_cache: tokio::sync::Mutex<Option<(std::time::Instant, crate::agents::agent_health::ProbeResults)>>,
 }
 
 pub fn scope(ctx: &RequestContext) -> TenantScope {

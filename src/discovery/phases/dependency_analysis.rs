@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::{AssetPages, supervise};
 use crate::agents::asset_table::{AssetTable, Identity};
-use crate::agents::dependencies::{
+use crate::agents::dependency_analysis::{
     ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::discovery::{BATCH_ROWS, PhaseFailure, PhaseInput, PhaseSuccess, share};
 use crate::domain::PhaseName;
 use crate::store::{DependencyRecord, PhaseOutput};

@@ -12,7 +12,7 @@ pub mod tech_debt_analysis;
 use serde_json::Value;
 
 use super::{BATCH_ROWS, PhaseFailure, PhaseInput, TaskLog};
-use crate::agents::supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
+use crate::agents::flow_supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
 use crate::agents::types::{AssetFacts, SourceRecord};
 use crate::store::{AssetRecord, ImportRecord};
 
