@@ -47,50 +47,40 @@ impl Graph {
 /// out in reverse topological order: every edge between components points to an earlier one.
 /// Returned as a graph of sorts: component `c`'s members are `successors(c)`.
 pub fn strongly_connected_components(graph: &Graph) -> Graph {
-    const UNVISITED: u32 = u32::MAX;
     let n = graph.nodes();
-    let mut index = vec![UNVISITED; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
+    let mut t = Tarjan {
+        index: vec![UNVISITED; n],
+        low: vec![0u32; n],
+        on_stack: vec![false; n],
+        stack: Vec::new(),
+        calls: Vec::new(),
+        counter: 0,
+    };
     let mut members: Vec<u32> = Vec::with_capacity(n);
     let mut offsets: Vec<u32> = vec![0];
-    let mut counter = 0u32;
-    // (node, position of the next successor to look at)
-    let mut calls: Vec<(u32, u32)> = Vec::new();
 
     for root in 0..n as u32 {
-        if index[root as usize] != UNVISITED {
+        if t.index[root as usize] != UNVISITED {
             continue;
         }
-        index[root as usize] = counter;
-        low[root as usize] = counter;
-        counter += 1;
-        stack.push(root);
-        on_stack[root as usize] = true;
-        calls.push((root, 0));
-        while let Some(&mut (v, ref mut next)) = calls.last_mut() {
+        t.enter(root);
+        while let Some(&mut (v, ref mut next)) = t.calls.last_mut() {
             if let Some(&w) = graph.successors(v).get(*next as usize) {
                 *next += 1;
-                if index[w as usize] == UNVISITED {
-                    index[w as usize] = counter;
-                    low[w as usize] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    on_stack[w as usize] = true;
-                    calls.push((w, 0));
-                } else if on_stack[w as usize] {
-                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                if t.index[w as usize] == UNVISITED {
+                    t.enter(w);
+                } else if t.on_stack[w as usize] {
+                    t.low[v as usize] = t.low[v as usize].min(t.index[w as usize]);
                 }
                 continue;
             }
-            calls.pop();
-            if let Some(&(parent, _)) = calls.last() {
-                low[parent as usize] = low[parent as usize].min(low[v as usize]);
+            t.calls.pop();
+            if let Some(&(parent, _)) = t.calls.last() {
+                t.low[parent as usize] = t.low[parent as usize].min(t.low[v as usize]);
             }
-            if low[v as usize] == index[v as usize] {
-                while let Some(w) = stack.pop() {
-                    on_stack[w as usize] = false;
+            if t.low[v as usize] == t.index[v as usize] {
+                while let Some(w) = t.stack.pop() {
+                    t.on_stack[w as usize] = false;
                     members.push(w);
                     if w == v {
                         break;
@@ -103,6 +93,32 @@ pub fn strongly_connected_components(graph: &Graph) -> Graph {
     Graph {
         offsets,
         targets: members,
+    }
+}
+
+const UNVISITED: u32 = u32::MAX;
+
+/// Tarjan's bookkeeping: each node's visit number and low-link, the stack of nodes whose
+/// component is not finished, and the explicit call stack.
+struct Tarjan {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    stack: Vec<u32>,
+    /// (node, position of the next successor to look at)
+    calls: Vec<(u32, u32)>,
+    counter: u32,
+}
+
+impl Tarjan {
+    /// Visits `v`: numbers it, and pushes it on the node stack and the call stack.
+    fn enter(&mut self, v: u32) {
+        self.index[v as usize] = self.counter;
+        self.low[v as usize] = self.counter;
+        self.counter += 1;
+        self.stack.push(v);
+        self.on_stack[v as usize] = true;
+        self.calls.push((v, 0));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::agents::types::{AssetFacts, CleanRecord, ImportBatch, SourceRecord};
+use crate::agents::types::{AssetFacts, CleanRecord, FieldMapping, ImportBatch, SourceRecord};
 
 /// An imported row numbered `row` (on line `row + 1`) with the fields of a JSON object.
 pub fn source_record(row: i64, fields: Value) -> SourceRecord {
@@ -15,6 +15,17 @@ pub fn source_record(row: i64, fields: Value) -> SourceRecord {
         row_number: row,
         line_number: row + 1,
         fields,
+    }
+}
+
+/// `field_mapping`'s decision to map `source` onto `target`, with the reasoning `r.`.
+pub fn mapping(source: &str, target: Option<&str>, confidence: f64) -> FieldMapping {
+    FieldMapping {
+        source_field: source.to_string(),
+        target_attribute: target.map(str::to_string),
+        confidence,
+        agent: "field_mapping".to_string(),
+        reasoning: "r.".to_string(),
     }
 }
 

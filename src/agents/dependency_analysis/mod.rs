@@ -6,7 +6,7 @@
 //! The three agents work over every asset of a flow at once, so they work on the packed
 //! [`AssetTable`](crate::agents::asset_table::AssetTable) and name assets by number: edges, groups
 //! and the topology hold `u32`s, and the indexes are sorted vectors of hashes rather than maps of
-//! strings ([`lookup`]). A million assets fit in a few hundred megabytes. All algorithms are
+//! strings (`lookup.rs`). A million assets fit in a few hundred megabytes. All algorithms are
 //! linear or `n log n` (sorts, iterative Tarjan, DP on the condensation), and nothing recurses.
 
 pub mod application_grouping;

@@ -19,7 +19,8 @@ mod tests {
     use crate::agents::data_cleansing::data_quality::DataQuality;
     use crate::agents::data_cleansing::data_standardization::{DataStandardization, StandardizeInput};
     use crate::agents::data_cleansing::deduplication::Deduplication;
-    use crate::agents::types::{Agent, FieldMapping, SourceRecord};
+    use crate::agents::test_fixtures::mapping;
+    use crate::agents::types::{Agent, SourceRecord};
 
     /// Eight rows of the sample export, with its traps: a duplicate in another case, sizes in MB and
     /// with glued units, applications listing their servers.
@@ -56,13 +57,7 @@ intranet_db,Database,,,MySQL 8.0,,DEV,Intranet,,,2000,dba-team,web0009
         };
         let mappings = header
             .iter()
-            .map(|column| FieldMapping {
-                source_field: column.to_string(),
-                target_attribute: Some(target(column).to_string()),
-                confidence: 1.0,
-                agent: "field_mapping".into(),
-                reasoning: String::new(),
-            })
+            .map(|column| mapping(column, Some(target(column)), 1.0))
             .collect();
         let records = lines
             .enumerate()

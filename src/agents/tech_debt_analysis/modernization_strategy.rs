@@ -509,7 +509,6 @@ impl Agent for ModernizationStrategy {
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
     use serde_json::Value;
 
     use super::*;
@@ -519,13 +518,9 @@ mod tests {
     use crate::agents::tech_debt_analysis::security_risk::{RiskInput, SecurityRisk};
     use crate::agents::test_fixtures::{asset, sample};
 
-    fn today() -> NaiveDate {
-        sample_today()
-    }
-
     /// The decision for one asset, with its lifecycle finding computed as the pipeline would.
     fn decide_one(a: &AssetFacts, dependents: usize, risk: Option<&RiskScore>) -> SixRDecision {
-        let finding = identify_asset(a).and_then(|e| finding_for(a, e, today()));
+        let finding = identify_asset(a).and_then(|e| finding_for(a, e, sample_today()));
         let findings: Vec<&TechDebtFinding> = finding.iter().collect();
         decide(a, &findings, risk, dependents)
     }

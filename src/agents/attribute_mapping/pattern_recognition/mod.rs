@@ -1,6 +1,6 @@
 //! `pattern_recognition` (attribute_mapping): checks `field_mapping`'s mappings against a sample
 //! of the values: confirms or doubts each mapped column, and gives an unmapped column whose values
-//! are unmistakable an attribute no other column maps. The value checks are in [`detectors`].
+//! are unmistakable an attribute no other column maps. The value checks are in `detectors.rs`.
 
 mod detectors;
 
@@ -42,93 +42,40 @@ struct Detector {
     fits: fn(&str) -> bool,
 }
 
+const fn detects(attribute: &'static str, looks_like: &'static str, fits: fn(&str) -> bool) -> Detector {
+    Detector {
+        attribute,
+        looks_like,
+        fits,
+    }
+}
+
+const IP_ADDRESSES: Detector = detects("ip_address", "IP addresses", is_ip_list);
+const FQDNS: Detector = detects("fqdn", "fully qualified domain names", is_fqdn);
+
 const DETECTORS: &[Detector] = &[
-    Detector {
-        attribute: "ip_address",
-        looks_like: "IP addresses",
-        fits: is_ip_list,
-    },
-    Detector {
-        attribute: "fqdn",
-        looks_like: "fully qualified domain names",
-        fits: is_fqdn,
-    },
-    Detector {
-        attribute: "hostname",
-        looks_like: "host names",
-        fits: is_host_name,
-    },
-    Detector {
-        attribute: "operating_system",
-        looks_like: "operating system or platform names",
-        fits: is_os_name,
-    },
-    Detector {
-        attribute: "os_version",
-        looks_like: "version strings",
-        fits: is_version,
-    },
-    Detector {
-        attribute: "memory_gb",
-        looks_like: "sizes or numbers",
-        fits: is_size_or_number,
-    },
-    Detector {
-        attribute: "storage_gb",
-        looks_like: "sizes or numbers",
-        fits: is_size_or_number,
-    },
-    Detector {
-        attribute: "cpu_cores",
-        looks_like: "core counts (small whole numbers)",
-        fits: is_core_count,
-    },
-    Detector {
-        attribute: "environment",
-        looks_like: "environment names",
-        fits: is_environment,
-    },
-    Detector {
-        attribute: "depends_on",
-        looks_like: "names or lists of names",
-        fits: is_name_list,
-    },
-    Detector {
-        attribute: "business_criticality",
-        looks_like: "criticality levels",
-        fits: is_criticality,
-    },
-    Detector {
-        attribute: "asset_type",
-        looks_like: "asset types",
-        fits: is_asset_type,
-    },
+    IP_ADDRESSES,
+    FQDNS,
+    detects("hostname", "host names", is_host_name),
+    detects("operating_system", "operating system or platform names", is_os_name),
+    detects("os_version", "version strings", is_version),
+    detects("memory_gb", "sizes or numbers", is_size_or_number),
+    detects("storage_gb", "sizes or numbers", is_size_or_number),
+    detects("cpu_cores", "core counts (small whole numbers)", is_core_count),
+    detects("environment", "environment names", is_environment),
+    detects("depends_on", "names or lists of names", is_name_list),
+    detects("business_criticality", "criticality levels", is_criticality),
+    detects("asset_type", "asset types", is_asset_type),
 ];
 
 /// Stricter checks for retargeting an unmapped column: only attributes whose values are
 /// distinctive, and no words that also fill other columns (`Live` in a status column, `Oracle` as
 /// a vendor).
 const CORRECTIONS: &[Detector] = &[
-    Detector {
-        attribute: "ip_address",
-        looks_like: "IP addresses",
-        fits: is_ip_list,
-    },
-    Detector {
-        attribute: "fqdn",
-        looks_like: "fully qualified domain names",
-        fits: is_fqdn,
-    },
-    Detector {
-        attribute: "operating_system",
-        looks_like: "operating system names",
-        fits: is_os_family,
-    },
-    Detector {
-        attribute: "environment",
-        looks_like: "environment names",
-        fits: is_core_environment,
-    },
+    IP_ADDRESSES,
+    FQDNS,
+    detects("operating_system", "operating system names", is_os_family),
+    detects("environment", "environment names", is_core_environment),
 ];
 
 fn detector(attribute: &str) -> Option<(usize, &'static Detector)> {
@@ -323,17 +270,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::agents::test_fixtures::source_record;
-
-    fn mapping(source: &str, target: Option<&str>, confidence: f64) -> FieldMapping {
-        FieldMapping {
-            source_field: source.to_string(),
-            target_attribute: target.map(str::to_string),
-            confidence,
-            agent: "field_mapping".to_string(),
-            reasoning: "r.".to_string(),
-        }
-    }
+    use crate::agents::test_fixtures::{mapping, source_record};
 
     fn records(rows: Vec<Value>) -> Vec<SourceRecord> {
         rows.into_iter()

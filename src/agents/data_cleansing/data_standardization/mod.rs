@@ -1,6 +1,6 @@
 //! `data_standardization` (data_cleansing): maps and standardises every source row into one
 //! `CleanRecord`, in order. How a single source value is read (placeholders, sizes, core counts,
-//! dependency lists) is in [`values`]; the shared words (environments, OS families, addresses) are
+//! dependency lists) is in `values.rs`; the shared words (environments, OS families, addresses) are
 //! in the [`vocabulary`](crate::agents::vocabulary).
 //!
 //! Decisions worth knowing:
@@ -347,17 +347,7 @@ mod tests {
     use super::*;
     use crate::agents::data_cleansing::data_quality::DataQuality;
     use crate::agents::data_cleansing::deduplication::Deduplication;
-    use crate::agents::test_fixtures::source_record as row;
-
-    fn mapping(source: &str, target: Option<&str>) -> FieldMapping {
-        FieldMapping {
-            source_field: source.to_string(),
-            target_attribute: target.map(str::to_string),
-            confidence: 1.0,
-            agent: "field_mapping".into(),
-            reasoning: String::new(),
-        }
-    }
+    use crate::agents::test_fixtures::{mapping, source_record as row};
 
     fn standardize(mappings: Vec<FieldMapping>, records: Vec<SourceRecord>) -> Vec<CleanRecord> {
         DataStandardization
@@ -372,7 +362,10 @@ mod tests {
 
     #[test]
     fn unrecognised_environments_are_kept_lower_case() {
-        let r = one(vec![mapping("env", Some("environment"))], json!({"env": "Sandbox"}));
+        let r = one(
+            vec![mapping("env", Some("environment"), 1.0)],
+            json!({"env": "Sandbox"}),
+        );
         assert_eq!(r.environment.as_deref(), Some("sandbox"));
         assert_eq!(r.issues.len(), 1);
     }
@@ -381,10 +374,10 @@ mod tests {
     fn mappings_apply_and_unmapped_fields_become_attributes() {
         let r = one(
             vec![
-                mapping("Server Name", Some("name")),
-                mapping("Rack", None),
-                mapping("Alt Name", Some("name")),
-                mapping("bogus", Some("not_canonical")),
+                mapping("Server Name", Some("name"), 1.0),
+                mapping("Rack", None, 1.0),
+                mapping("Alt Name", Some("name"), 1.0),
+                mapping("bogus", Some("not_canonical"), 1.0),
             ],
             json!({"Server Name": "  Web01  ", "Rack": " R12 ", "Empty": "", "Nothing": null, "Alt Name": "web-01",
                    "bogus": "x", "Unmapped": 3}),
@@ -403,9 +396,9 @@ mod tests {
     fn host_names_and_name_fallbacks() {
         let maps = || {
             vec![
-                mapping("host", Some("hostname")),
-                mapping("fqdn", Some("fqdn")),
-                mapping("ip", Some("ip_address")),
+                mapping("host", Some("hostname"), 1.0),
+                mapping("fqdn", Some("fqdn"), 1.0),
+                mapping("ip", Some("ip_address"), 1.0),
             ]
         };
         let r = one(
@@ -430,7 +423,7 @@ mod tests {
 
     #[test]
     fn ip_addresses_are_validated() {
-        let m = || vec![mapping("ip", Some("ip_address"))];
+        let m = || vec![mapping("ip", Some("ip_address"), 1.0)];
         assert_eq!(
             one(m(), json!({"ip": " 10.1.2.3 "})).ip_address.as_deref(),
             Some("10.1.2.3")
@@ -454,7 +447,7 @@ mod tests {
     #[test]
     fn memory_and_storage_become_gb() {
         let mem = |field: &str, value: Value| {
-            let r = one(vec![mapping(field, Some("memory_gb"))], json!({ field: value }));
+            let r = one(vec![mapping(field, Some("memory_gb"), 1.0)], json!({ field: value }));
             (r.memory_gb, r.issues.len())
         };
         assert_eq!(mem("Memory (GB)", json!("4096 MB")), (Some(4.0), 0));
@@ -471,7 +464,8 @@ mod tests {
         assert_eq!(mem("memoryMB", json!("1,024")), (Some(1.0), 0));
         assert_eq!(mem("ram", json!("lots")), (None, 1));
         assert_eq!(mem("ram", json!("0")), (None, 1));
-        let disk = |value: &str| one(vec![mapping("disk", Some("storage_gb"))], json!({ "disk": value })).storage_gb;
+        let disk =
+            |value: &str| one(vec![mapping("disk", Some("storage_gb"), 1.0)], json!({ "disk": value })).storage_gb;
         assert_eq!(disk("2000"), Some(2000.0));
         assert_eq!(disk("2 TB"), Some(2048.0));
         assert_eq!(disk("512 MB"), Some(0.5));
@@ -487,15 +481,15 @@ mod tests {
         assert_eq!(parse_cores("2.5"), None);
         assert_eq!(parse_cores("0"), None);
         assert_eq!(parse_cores("many"), None);
-        let r = one(vec![mapping("cores", Some("cpu_cores"))], json!({"cores": 16}));
+        let r = one(vec![mapping("cores", Some("cpu_cores"), 1.0)], json!({"cores": 16}));
         assert_eq!(r.cpu_cores, Some(16));
     }
 
     #[test]
     fn os_version_and_family_come_from_the_os_field() {
         let maps = vec![
-            mapping("os", Some("operating_system")),
-            mapping("ver", Some("os_version")),
+            mapping("os", Some("operating_system"), 1.0),
+            mapping("ver", Some("os_version"), 1.0),
         ];
         let r = one(maps.clone(), json!({"os": " Ubuntu 14.04.6 LTS ", "ver": ""}));
         assert_eq!(r.operating_system.as_deref(), Some("Ubuntu 14.04.6 LTS"));
@@ -507,7 +501,7 @@ mod tests {
 
     #[test]
     fn dependencies_are_split() {
-        let m = || vec![mapping("deps", Some("depends_on"))];
+        let m = || vec![mapping("deps", Some("depends_on"), 1.0)];
         let r = one(m(), json!({"deps": "a; b,c | d\ne;;A "}));
         assert_eq!(r.depends_on, vec!["a", "b", "c", "d", "e"]);
         let r = one(m(), json!({"deps": [" x ", "", "y,z", null]}));
@@ -518,7 +512,7 @@ mod tests {
 
     #[test]
     fn standardization_survives_odd_values() {
-        let maps: Vec<FieldMapping> = CANONICAL_ATTRIBUTES.iter().map(|a| mapping(a, Some(a))).collect();
+        let maps: Vec<FieldMapping> = CANONICAL_ATTRIBUTES.iter().map(|a| mapping(a, Some(a), 1.0)).collect();
         let odd = [
             json!(null),
             json!(""),

@@ -2,6 +2,8 @@
 //! `RHEL 7.9`, `MySQL 8.0.36`, `Oracle Database 19c`) as catalogue entries, and of the platform
 //! and runtime an asset records.
 
+use std::ops::RangeInclusive;
+
 use serde_json::Value;
 
 use super::catalogue::{
@@ -71,6 +73,11 @@ struct Probe<'a> {
 impl Probe<'_> {
     fn contains(&self, needle: &str) -> bool {
         self.text.contains(needle)
+    }
+
+    /// Whether the text contains any of the needles.
+    fn mentions(&self, needles: &[&str]) -> bool {
+        needles.iter().any(|n| self.contains(n))
     }
 
     fn first_num(&self, pred: impl Fn(&Num) -> bool) -> Option<&Num> {
@@ -153,7 +160,7 @@ fn short_year(compact: &str, years: &[u32]) -> Option<u32> {
 }
 
 fn sql_server(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("sql server") || p.compact.contains("sqlserver") || p.contains("mssql") || p.contains("ms sql")) {
+    if !(p.mentions(&["sql server", "mssql", "ms sql"]) || p.compact.contains("sqlserver")) {
         return None;
     }
     const YEARS: &[u32] = &[2005, 2008, 2012, 2014, 2016, 2017, 2019, 2022, 2025];
@@ -197,7 +204,7 @@ fn mysql(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 fn postgres(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("postgre") || p.contains("pgsql")) {
+    if !p.mentions(&["postgre", "pgsql"]) {
         return None;
     }
     let n = p.first_num(|n| (8..=40).contains(&n.major()))?;
@@ -210,11 +217,9 @@ fn postgres(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 fn oracle_database(p: &Probe) -> Option<&'static LifecycleEntry> {
-    let explicit = p.contains("database") || p.contains("rdbms");
+    let explicit = p.mentions(&["database", "rdbms"]);
     let oracle = p.contains("oracle");
-    let other_oracle_product = ["linux", "solaris", "sunos", "java", "jdk", "jre", "mysql", "weblogic"]
-        .iter()
-        .any(|w| p.contains(w));
+    let other_oracle_product = p.mentions(&["linux", "solaris", "sunos", "java", "jdk", "jre", "mysql", "weblogic"]);
     if !(oracle && (explicit || !other_oracle_product)) {
         return None;
     }
@@ -246,36 +251,37 @@ fn oracle_database(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 /// The first number that looks like a major release in `range`.
-fn major_in(p: &Probe, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+fn major_in(p: &Probe, range: RangeInclusive<u32>) -> Option<u32> {
     p.first_num(|n| range.contains(&n.major())).map(Num::major)
+}
+
+/// The product's entry for the first major release in `range` the text names (`RHEL 7.9` → 7).
+fn major_release(p: &Probe, product: &str, range: RangeInclusive<u32>) -> Option<&'static LifecycleEntry> {
+    lookup(product, &major_in(p, range)?.to_string())
 }
 
 fn centos(p: &Probe) -> Option<&'static LifecycleEntry> {
     if !p.contains("centos") {
         return None;
     }
-    let major = major_in(p, 3..=10)?.to_string();
-    if p.contains("stream") {
-        lookup(STREAM, &major)
-    } else {
-        lookup(CENTOS, &major)
-    }
+    let product = if p.contains("stream") { STREAM } else { CENTOS };
+    major_release(p, product, 3..=10)
 }
 
 fn oracle_linux(p: &Probe) -> Option<&'static LifecycleEntry> {
-    let named = p.contains("oracle linux") || p.contains("oracle enterprise linux") || has_word(p.text, "oel");
+    let named = p.mentions(&["oracle linux", "oracle enterprise linux"]) || has_word(p.text, "oel");
     let short = words(p.text).find_map(|w| w.strip_prefix("ol").filter(|rest| rest.len() == 1));
     if named {
-        return lookup(OL, &major_in(p, 5..=10)?.to_string());
+        return major_release(p, OL, 5..=10);
     }
     lookup(OL, short?)
 }
 
 fn rhel(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("red hat") || p.contains("redhat") || p.contains("rhel")) {
+    if !p.mentions(&["red hat", "redhat", "rhel"]) {
         return None;
     }
-    lookup(RHEL, &major_in(p, 2..=10)?.to_string())
+    major_release(p, RHEL, 2..=10)
 }
 
 fn windows(p: &Probe) -> Option<&'static LifecycleEntry> {
@@ -340,10 +346,10 @@ fn ubuntu(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 fn sles(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("suse") || p.contains("sles")) {
+    if !p.mentions(&["suse", "sles"]) {
         return None;
     }
-    lookup(SLES, &major_in(p, 9..=16)?.to_string())
+    major_release(p, SLES, 9..=16)
 }
 
 fn debian(p: &Probe) -> Option<&'static LifecycleEntry> {
@@ -368,7 +374,7 @@ fn debian(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 fn solaris(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("solaris") || p.contains("sunos")) {
+    if !p.mentions(&["solaris", "sunos"]) {
         return None;
     }
     let v = p.nums.iter().find_map(|n| match n.parts.as_slice() {
@@ -430,14 +436,14 @@ fn python(p: &Probe) -> Option<&'static LifecycleEntry> {
 }
 
 fn node(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("node.js") || p.contains("nodejs") || has_word(p.text, "node")) {
+    if !(p.mentions(&["node.js", "nodejs"]) || has_word(p.text, "node")) {
         return None;
     }
-    lookup(NODE, &major_in(p, 4..=40)?.to_string())
+    major_release(p, NODE, 4..=40)
 }
 
 fn dotnet(p: &Probe) -> Option<&'static LifecycleEntry> {
-    if !(p.contains("framework") && (p.contains(".net") || p.contains("dotnet"))) {
+    if !(p.contains("framework") && p.mentions(&[".net", "dotnet"])) {
         return None;
     }
     let v = p.nums.iter().find_map(|n| match n.parts.as_slice() {

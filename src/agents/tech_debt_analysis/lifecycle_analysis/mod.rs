@@ -1,6 +1,6 @@
 //! `lifecycle_analysis` (tech_debt_analysis): one finding per asset whose operating system or
 //! database product is past, or near, the end of its support, plus one for a catalogued runtime
-//! named in its attributes. Products are identified ([`identify`]) against the built-in
+//! named in its attributes. Products are identified ([`identify`](mod@identify)) against the built-in
 //! [`catalogue`]; their status on the given day decides the finding and its severity.
 
 pub mod catalogue;
@@ -264,10 +264,6 @@ mod tests {
     use super::*;
     use crate::agents::test_fixtures::asset;
 
-    fn today() -> NaiveDate {
-        sample_today()
-    }
-
     fn id(text: &str, version: Option<&str>) -> Option<String> {
         identify(text, version).map(LifecycleEntry::display_name)
     }
@@ -301,8 +297,8 @@ mod tests {
         }
         // `Win2k` is Windows 2000, which is catalogued.
         assert_eq!(id("Win2k", None).as_deref(), Some("Windows Server 2000"));
-        assert_eq!(assess("Plan 9", None, today()).status, LifecycleStatus::Unknown);
-        assert_eq!(assess("Plan 9", None, today()).support, None);
+        assert_eq!(assess("Plan 9", None, sample_today()).status, LifecycleStatus::Unknown);
+        assert_eq!(assess("Plan 9", None, sample_today()).support, None);
     }
 
     #[test]
@@ -373,13 +369,13 @@ mod tests {
         // Single-phase products are soon while still in mainstream.
         let pg14 = lookup(PG, "14").unwrap();
         assert_eq!(status_on(pg14, ymd(2026, 1, 1)), (EolSoon, SupportLevel::Mainstream));
-        assert_eq!(status_on(pg14, today()), (EolExpired, SupportLevel::None));
+        assert_eq!(status_on(pg14, sample_today()), (EolExpired, SupportLevel::None));
         let w2016 = lookup(WIN, "2016").unwrap();
-        assert_eq!(status_on(w2016, today()), (Active, SupportLevel::Extended));
+        assert_eq!(status_on(w2016, sample_today()), (Active, SupportLevel::Extended));
         // Extremes do not overflow.
         assert_eq!(status_on(rhel6, NaiveDate::MAX), (EolExpired, SupportLevel::None));
         assert_eq!(status_on(rhel6, NaiveDate::MIN), (Active, SupportLevel::Mainstream));
-        let a = assess("CentOS Linux 7", None, today());
+        let a = assess("CentOS Linux 7", None, sample_today());
         assert_eq!((a.status, a.support), (EolExpired, Some(SupportLevel::None)));
     }
 
@@ -463,7 +459,7 @@ mod tests {
         a.operating_system = Some("CentOS 7".into());
         a.business_criticality = Some("Critical".into());
         a.environment = Some("test".into());
-        let f = finding_for(&a, identify_asset(&a).unwrap(), today()).unwrap();
+        let f = finding_for(&a, identify_asset(&a).unwrap(), sample_today()).unwrap();
         assert_eq!(f.severity, "critical");
         // Everything ends within a year: medium.
         a.operating_system = Some("Windows Server 2019".into());
@@ -474,7 +470,7 @@ mod tests {
         );
         // Mainstream with years to go: nothing.
         a.operating_system = Some("RHEL 9".into());
-        assert!(finding_for(&a, identify_asset(&a).unwrap(), today()).is_none());
+        assert!(finding_for(&a, identify_asset(&a).unwrap(), sample_today()).is_none());
         // The product can come from the version field or an attribute.
         let mut b = asset("db", "database");
         b.os_version = Some("PostgreSQL 11".into());
@@ -489,7 +485,7 @@ mod tests {
         let out = LifecycleAnalysis
             .run(&LifecycleInput {
                 assets: vec![c],
-                today: today(),
+                today: sample_today(),
             })
             .unwrap()
             .value;
@@ -499,7 +495,7 @@ mod tests {
         let empty = LifecycleAnalysis
             .run(&LifecycleInput {
                 assets: vec![],
-                today: today(),
+                today: sample_today(),
             })
             .unwrap();
         assert!(empty.value.is_empty());
