@@ -15,8 +15,8 @@
 //! What they share: [`types`] (what agents take and return, and the [`Agent`](types::Agent)
 //! trait), [`vocabulary`] (the words and value shapes of a CMDB export, read one way everywhere),
 //! [`asset_table`] (every asset of a flow, packed) and [`graph`] (a packed graph and its strongly
-//! connected components). An agent imports these, and an earlier agent's output types, never a
-//! file that imports it back.
+//! connected components). An agent's file imports these and, where it builds on another agent
+//! (its output, its rules), that agent's file: never a file that imports it back.
 //!
 //! Beside the agents: [`agent_health`] judges each agent from its recent tasks and a self-test;
 //! [`assessment_rules`] and [`collection_rules`] are the assessment and collection flows' pure
