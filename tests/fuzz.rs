@@ -3,8 +3,8 @@
 //! cases: no panic, and output that stays proportional to the input. (`cargo fuzz` needs a
 //! nightly toolchain, which these machines cannot fetch.)
 
-use flowgraph::agents::cleansing::{DataStandardization, Deduplication, StandardizeInput};
-use flowgraph::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
+use flowgraph::agents::attribute_mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
+use flowgraph::agents::data_cleansing::{DataStandardization, Deduplication, StandardizeInput};
 use flowgraph::agents::types::{Agent, SourceRecord};
 use flowgraph::import::{parse_bytes, parse_text};
 use serde_json::{Map, Value};

@@ -71,6 +71,13 @@ pub struct SourceRecord {
     pub fields: Map<String, Value>,
 }
 
+/// The imported rows as the data_import phase hands them to its agents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportBatch {
+    pub columns: Vec<String>,
+    pub records: Vec<SourceRecord>,
+}
+
 /// A source field's mapping onto a canonical attribute (`None`: kept as an extra attribute).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldMapping {

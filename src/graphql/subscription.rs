@@ -14,7 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::context::{caller, orchestrator, parse_id};
 use super::enums::{FlowStatus, PhaseName, PhaseStatus};
 use super::fanout::from_now;
-use crate::agents::health::{AgentHealthReport, AgentStatus as Status, Health};
+use crate::agents::agent_health::{AgentHealthReport, AgentStatus as Status, Health};
 use crate::store::{EventPayload, StoredEvent};
 
 /// How often agentHealth sends a snapshot when nothing changed.
@@ -43,14 +43,14 @@ pub struct FlowEvent {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::agents::health::AgentStatus")]
+#[graphql(remote = "crate::agents::agent_health::AgentStatus")]
 pub enum AgentStatus {
     Idle,
     Running,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::agents::health::Health")]
+#[graphql(remote = "crate::agents::agent_health::Health")]
 pub enum HealthStatus {
     Healthy,
     Degraded,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::master::{MasterFlowOrchestrator, audit, next, scope};
 use super::state_machine::latest_runs;
-use crate::agents::collection::{Answer, Question, validate};
+use crate::agents::collection_rules::{Answer, Question, validate};
 use crate::auth::RequestContext;
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};
 use crate::error::{AppError, AppResult};

@@ -33,7 +33,7 @@ pub struct MasterFlowOrchestrator {
     pub metrics: Arc<Metrics>,
     /// Set when the server shuts down: watchers end, and subscriptions with them.
     pub(super) stopping: tokio::sync::watch::Sender<bool>,
-    pub(super) probe_cache: tokio::sync::Mutex<Option<(std::time::Instant, crate::agents::health::ProbeResults)>>,
+    pub(super) probe_cache: tokio::sync::Mutex<Option<(std::time::Instant, crate::agents::agent_health::ProbeResults)>>,
 }
 
 pub fn scope(ctx: &RequestContext) -> TenantScope {

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::master::{MasterFlowOrchestrator, scope};
-use crate::agents::health::{self, AgentHealthReport, TaskSample};
+use crate::agents::agent_health::{self, AgentHealthReport, TaskSample};
 use crate::auth::RequestContext;
 use crate::domain::FlowStatus;
 use crate::error::AppResult;
@@ -222,18 +222,18 @@ impl MasterFlowOrchestrator {
             })
             .collect();
         let probes = self.probes().await;
-        Ok(health::assess(&samples, &probes, running))
+        Ok(agent_health::assess(&samples, &probes, running))
     }
 
     /// The probes' latest results, re-run at most once a minute (they take about a millisecond).
-    async fn probes(&self) -> health::ProbeResults {
+    async fn probes(&self) -> agent_health::ProbeResults {
         let mut cached = self.probe_cache.lock().await;
         if let Some((at, results)) = cached.as_ref()
             && at.elapsed() < Duration::from_secs(60)
         {
             return results.clone();
         }
-        let results = tokio::task::spawn_blocking(health::run_probes)
+        let results = tokio::task::spawn_blocking(agent_health::run_probes)
             .await
             .unwrap_or_default();
         *cached = Some((std::time::Instant::now(), results.clone()));

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use sqlx::types::Json;
 
-use crate::agents::assessment::{AssessedAsset, assess_applications, plan_waves};
+use crate::agents::assessment_rules::{AssessedAsset, assess_applications, plan_waves};
 use crate::phases::input::PhaseInput;
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess};
 use crate::store::{Direction, FlowResultRecord, PhaseOutput};

@@ -5,7 +5,7 @@
 use serde_json::json;
 use sqlx::types::Json;
 
-use crate::agents::collection::{Gap, GapAsset, Question, find_gaps, questions_for};
+use crate::agents::collection_rules::{Gap, GapAsset, Question, find_gaps, questions_for};
 use crate::phases::input::PhaseInput;
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess};
 use crate::store::{AssetRecord, FlowResultRecord, PhaseOutput};

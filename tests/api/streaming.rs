@@ -2,7 +2,7 @@
 //! exactly what a run over all rows at once finds, report progress while they run, and leave
 //! nothing half-written when the database refuses a write midway.
 
-use flowgraph::agents::cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
+use flowgraph::agents::data_cleansing::{DataQuality, DataStandardization, Deduplication, StandardizeInput};
 use flowgraph::agents::types::{Agent, CleanRecord, FieldMapping, SourceRecord};
 use flowgraph::domain::{PhaseName, PhaseStatus, Role};
 use flowgraph::phases::BATCH_ROWS;

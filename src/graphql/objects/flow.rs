@@ -235,7 +235,7 @@ impl Flow {
         let mut by_owner: std::collections::BTreeMap<String, Vec<CollectionQuestion>> = Default::default();
         for question in rows
             .into_iter()
-            .filter_map(|r| serde_json::from_value::<crate::agents::collection::Question>(r.data.0).ok())
+            .filter_map(|r| serde_json::from_value::<crate::agents::collection_rules::Question>(r.data.0).ok())
         {
             by_owner
                 .entry(question.owner.clone())

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::agents::AgentSpec;
-use crate::agents::collection::{Gap, Question};
+use crate::agents::collection_rules::{Gap, Question};
 use crate::graphql::enums::ValidationStatus;
 use crate::orchestrator::PhaseView;
 use crate::store::{

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::agents::REGISTRY;
-use crate::agents::health::{AgentHealthReport, Health};
+use crate::agents::agent_health::{AgentHealthReport, Health};
 use crate::domain::{FlowStatus, FlowType, PhaseName, PhaseStatus};
 use crate::orchestrator::{NewFlow, PhaseView, RawInput, phase_views};
 use crate::store::{AgentStatRecord, AssetRecord, FlowRecord, PhaseRunRecord};

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use super::{source_record, supervise};
-use crate::agents::mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::attribute_mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::domain::PhaseName;
 use crate::phases::input::PhaseInput;
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess};

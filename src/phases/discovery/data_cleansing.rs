@@ -15,11 +15,11 @@ use serde_json::json;
 use sqlx::types::Json;
 
 use super::{source_record, supervise};
-use crate::agents::cleansing::{
+use crate::agents::data_cleansing::{
     DataQuality, DataStandardization, DedupIndex, Deduplication, Merge, StandardizeInput, has_valid_value,
     merge_records,
 };
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::agents::types::{AgentOutput, CANONICAL_ATTRIBUTES, CleanRecord, FieldMapping};
 use crate::domain::PhaseName;
 use crate::phases::input::{BATCH_ROWS, PhaseInput};
@@ -193,7 +193,7 @@ async fn merge_groups(input: &mut PhaseInput<'_>, mut state: Cleansing) -> Resul
                 .collect::<Option<Vec<&CleanRecord>>>()
                 .ok_or_else(|| PhaseFailure::internal(anyhow::anyhow!("a record to merge is missing")))?;
             for reason in reason.split("; ") {
-                weakest = weakest.min(crate::agents::cleansing::rule_confidence(reason));
+                weakest = weakest.min(crate::agents::data_cleansing::rule_confidence(reason));
             }
             members_total += refs.len();
             members_score += refs.iter().map(|r| r.quality_score).sum::<f64>();

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::supervise;
-use crate::agents::import_checks::{DataValidation, FormatDetection, ProfileState, ValidationState};
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::data_import::{DataValidation, FormatDetection, ProfileState, ValidationState};
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::agents::types::SourceRecord;
 use crate::domain::PhaseName;
 use crate::import::{self, BadRow, CsvStream, ImportError, ImportedRow, TextDecoder};

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::{AssetPages, supervise};
 use crate::agents::asset_table::{AssetTable, Identity};
-use crate::agents::dependencies::{
+use crate::agents::dependency_analysis::{
     ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::domain::PhaseName;
 use crate::phases::input::{BATCH_ROWS, PhaseInput};
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};

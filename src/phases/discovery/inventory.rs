@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::{Tally, supervise};
+use crate::agents::flow_supervisor::SupervisorInput;
 use crate::agents::inventory::{
     AssetClassification, AssetInventory, CriticalityAssessment, CriticalityInput, InventoryInput,
 };
-use crate::agents::supervisor::SupervisorInput;
 use crate::agents::types::{AssetDraft, CleanRecord};
 use crate::domain::PhaseName;
 use crate::phases::input::{BATCH_ROWS, PhaseInput};

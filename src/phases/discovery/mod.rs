@@ -10,7 +10,7 @@ pub mod tech_debt_analysis;
 
 use serde_json::Value;
 
-use crate::agents::supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
+use crate::agents::flow_supervisor::{Anomaly, FlowSupervisor, SupervisorInput};
 use crate::agents::types::{AssetFacts, SourceRecord};
 use crate::phases::input::{BATCH_ROWS, PhaseInput};
 use crate::phases::outcome::PhaseFailure;

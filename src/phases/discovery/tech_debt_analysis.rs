@@ -9,9 +9,10 @@ use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use super::{AssetPages, Tally, asset_facts, supervise};
-use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk, security_findings};
-use crate::agents::strategy::{ModernizationStrategy, StrategyInput};
-use crate::agents::supervisor::SupervisorInput;
+use crate::agents::flow_supervisor::SupervisorInput;
+use crate::agents::tech_debt_analysis::{
+    LifecycleAnalysis, LifecycleInput, ModernizationStrategy, RiskInput, SecurityRisk, StrategyInput, security_findings,
+};
 use crate::agents::types::{AssetFacts, TechDebtFinding};
 use crate::domain::PhaseName;
 use crate::phases::input::PhaseInput;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::dependencies::{Graph, component_of, strongly_connected_components};
+use crate::agents::graph::{Graph, component_of, strongly_connected_components};
 
 /// An asset as the assessment sees it (from the master discovery flow).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

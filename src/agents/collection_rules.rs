@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::cleansing::{ENVIRONMENTS, parse_ip, standardize_environment};
-use super::inventory::standardize_criticality;
+use crate::agents::vocabulary::addresses::parse_ip;
+use crate::agents::vocabulary::business_criticality::standardize_criticality;
+use crate::agents::vocabulary::environments::{ENVIRONMENTS, standardize_environment};
 
 /// An asset's critical attributes as the gap analysis sees them (`None`: missing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

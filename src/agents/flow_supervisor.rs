@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::types::{Agent, AgentError, AgentOutput};
+use crate::agents::types::{Agent, AgentError, AgentOutput};
 use crate::domain::PhaseName;
 
 /// Figures a phase reports about its output; the names are the phase's own.

@@ -1,4 +1,4 @@
-//! The 6R recommendation per asset (`modernization_strategy`): rules over the inventory, the
+//! `modernization_strategy` (tech_debt_analysis): the 6R recommendation per asset: rules over the inventory, the
 //! lifecycle findings, the risk scores and how many assets depend on each one.
 //!
 //! The rules, first match wins:
@@ -24,11 +24,16 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::agents::dependencies::HUB_MIN_DEPENDENTS;
-use crate::agents::lifecycle::{LifecycleEntry, RiskScore, criticality, identify_asset, is_production};
+use super::lifecycle_analysis::catalogue::LifecycleEntry;
+use super::lifecycle_analysis::identify::identify_asset;
+use super::security_risk::RiskScore;
+use crate::agents::dependency_analysis::network_topology::HUB_MIN_DEPENDENTS;
 use crate::agents::types::{
     Agent, AgentError, AgentOutput, AssetFacts, LifecycleStatus, SixR, SixRDecision, TechDebtFinding,
 };
+use crate::agents::vocabulary::business_criticality::criticality;
+use crate::agents::vocabulary::environments::is_production;
+use crate::agents::vocabulary::text;
 use crate::domain::PhaseName;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,12 +93,9 @@ const LEGACY_PLATFORM_HINTS: &[&str] = &[
     "vms",
 ];
 
-fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+/// The lower-case words of a text.
+fn words(s: &str) -> Vec<String> {
+    text::words(&s.to_lowercase()).map(str::to_string).collect()
 }
 
 fn strategy_named(text: &str) -> Option<SixR> {
@@ -507,22 +509,18 @@ impl Agent for ModernizationStrategy {
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
     use serde_json::Value;
 
     use super::*;
     use crate::agents::asset_table::AssetTable;
-    use crate::agents::dependencies::sample::{self, asset};
-    use crate::agents::dependencies::{DependencyMapping, dependents_count};
-    use crate::agents::lifecycle::{LifecycleAnalysis, LifecycleInput, RiskInput, SecurityRisk, finding_for};
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
-    }
+    use crate::agents::dependency_analysis::dependency_mapping::{DependencyMapping, dependents_count};
+    use crate::agents::tech_debt_analysis::lifecycle_analysis::{finding_for, sample_findings, sample_today};
+    use crate::agents::tech_debt_analysis::security_risk::{RiskInput, SecurityRisk};
+    use crate::agents::test_fixtures::{asset, sample};
 
     /// The decision for one asset, with its lifecycle finding computed as the pipeline would.
     fn decide_one(a: &AssetFacts, dependents: usize, risk: Option<&RiskScore>) -> SixRDecision {
-        let finding = identify_asset(a).and_then(|e| finding_for(a, e, today()));
+        let finding = identify_asset(a).and_then(|e| finding_for(a, e, sample_today()));
         let findings: Vec<&TechDebtFinding> = finding.iter().collect();
         decide(a, &findings, risk, dependents)
     }
@@ -653,13 +651,7 @@ mod tests {
         let assets = sample::assets();
         let table = AssetTable::from_facts(&assets);
         let edges = DependencyMapping.run(&table).unwrap().value.edges;
-        let findings = LifecycleAnalysis
-            .run(&LifecycleInput {
-                assets: assets.clone(),
-                today: today(),
-            })
-            .unwrap()
-            .value;
+        let findings = sample_findings();
         let risks = SecurityRisk
             .run(&RiskInput {
                 assets: assets.clone(),

@@ -1,0 +1,301 @@
+//! `pattern_recognition`'s value detectors: what the values of each attribute look like. Each
+//! takes one trimmed, non-empty text.
+
+use crate::agents::vocabulary::text::words;
+use crate::agents::vocabulary::value_shapes::{is_delimited_list, is_ip, parse_number, parse_size};
+
+/// One IP, or several separated by `,` `;` or spaces.
+pub(super) fn is_ip_list(t: &str) -> bool {
+    let mut parts = t.split([',', ';', ' ']).filter(|p| !p.is_empty()).peekable();
+    parts.peek().is_some() && parts.all(is_ip)
+}
+
+pub(super) fn is_host_name(t: &str) -> bool {
+    t.len() <= 253
+        && !is_ip(t)
+        && t.chars().any(char::is_alphabetic)
+        && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Words naming an OS family.
+const OS_WORDS: &[&str] = &[
+    "windows",
+    "win",
+    "linux",
+    "rhel",
+    "redhat",
+    "ubuntu",
+    "centos",
+    "debian",
+    "suse",
+    "sles",
+    "opensuse",
+    "aix",
+    "solaris",
+    "sunos",
+    "hpux",
+    "unix",
+    "esxi",
+    "vmware",
+    "macos",
+    "osx",
+    "freebsd",
+    "openbsd",
+    "fedora",
+    "rocky",
+    "almalinux",
+    "junos",
+    "ios",
+    "nxos",
+    "fortios",
+    "panos",
+    "openvms",
+    "tru64",
+    "zos",
+    "iseries",
+    "as400",
+];
+const OS_PHRASES: &[&str] = &["red hat", "hp-ux", "z/os", "mac os", "amazon linux", "os/400"];
+/// Database engines, which CMDBs often record in the OS column of a database CI.
+const DB_WORDS: &[&str] = &[
+    "mssql",
+    "oracle",
+    "mysql",
+    "mariadb",
+    "postgres",
+    "postgresql",
+    "db2",
+    "sybase",
+    "mongodb",
+    "informix",
+    "teradata",
+];
+
+pub(super) fn is_os_family(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    OS_PHRASES.iter().any(|p| lower.contains(p))
+        || words(&lower).any(|w| {
+            OS_WORDS.contains(&w)
+            // `win2k8`, `win10`.
+            || (w.starts_with("win") && w[3..].starts_with(|c: char| c.is_ascii_digit()))
+        })
+}
+
+/// An OS family or a database engine.
+pub(super) fn is_os_name(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    is_os_family(t) || lower.contains("sql server") || words(&lower).any(|w| DB_WORDS.contains(&w))
+}
+
+pub(super) fn is_version(t: &str) -> bool {
+    t.len() <= 40 && t.chars().any(|c| c.is_ascii_digit()) && t.split_whitespace().count() <= 4
+}
+
+pub(super) fn is_size_or_number(t: &str) -> bool {
+    (parse_number(t) && !t.starts_with('-')) || parse_size(t)
+}
+
+/// 1–1024, optionally followed by `cores`, `vCPU`...
+pub(super) fn is_core_count(t: &str) -> bool {
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, rest) = t.split_at(split);
+    let rest = rest.trim();
+    let unit_ok = rest.is_empty()
+        || ["core", "cores", "vcpu", "vcpus", "cpu", "cpus"]
+            .iter()
+            .any(|u| rest.eq_ignore_ascii_case(u));
+    let value = number.parse::<f64>().ok().filter(|v| v.fract() == 0.0);
+    unit_ok && value.is_some_and(|v| (1.0..=1024.0).contains(&v))
+}
+
+/// Words that name an environment and little else.
+const CORE_ENVIRONMENT_WORDS: &[&str] = &[
+    "prod",
+    "production",
+    "prd",
+    "dev",
+    "development",
+    "test",
+    "testing",
+    "tst",
+    "qa",
+    "uat",
+    "stage",
+    "staging",
+    "stg",
+    "preprod",
+    "preproduction",
+    "pre prod",
+    "pre production",
+    "sandbox",
+    "dr",
+    "disaster recovery",
+    "nonprod",
+    "non prod",
+    "non production",
+    "sit",
+];
+/// Also environments, but words other columns use too (`Live` status, `int` type).
+const MORE_ENVIRONMENT_WORDS: &[&str] = &[
+    "live",
+    "develop",
+    "devel",
+    "sbx",
+    "perf",
+    "performance",
+    "training",
+    "demo",
+    "int",
+    "integration",
+    "lab",
+    "poc",
+    "acceptance",
+    "acc",
+];
+
+/// Lower-case, separators as spaces, a trailing instance number dropped (`Prod-2` → `prod`).
+fn environment_key(t: &str) -> String {
+    let lower = t.to_lowercase().replace(['-', '_', '.'], " ");
+    let joined = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end()
+        .to_string()
+}
+
+pub(super) fn is_core_environment(t: &str) -> bool {
+    CORE_ENVIRONMENT_WORDS.contains(&environment_key(t).as_str())
+}
+
+pub(super) fn is_environment(t: &str) -> bool {
+    let key = environment_key(t);
+    CORE_ENVIRONMENT_WORDS.contains(&key.as_str()) || MORE_ENVIRONMENT_WORDS.contains(&key.as_str())
+}
+
+/// A delimited list, or a single short name (a dependency column often holds just one).
+pub(super) fn is_name_list(t: &str) -> bool {
+    if is_delimited_list(t) {
+        return true;
+    }
+    t.chars().count() <= 128 && t.split_whitespace().count() <= 4 && !parse_number(t)
+}
+
+const CRITICALITY_WORDS: &[&str] = &[
+    "critical",
+    "noncritical",
+    "high",
+    "medium",
+    "med",
+    "low",
+    "mission",
+    "tier",
+    "tier0",
+    "tier1",
+    "tier2",
+    "tier3",
+    "tier4",
+    "gold",
+    "silver",
+    "bronze",
+    "platinum",
+    "essential",
+    "important",
+    "moderate",
+    "minor",
+    "major",
+    "severe",
+    "none",
+    "p1",
+    "p2",
+    "p3",
+    "p4",
+    "p5",
+];
+
+/// `High`, `Tier 1`, `1 - most critical` (ServiceNow), `Gold`.
+pub(super) fn is_criticality(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    let mut chars = lower.chars();
+    if let Some(first) = chars.next()
+        && ('0'..='5').contains(&first)
+        && chars.next().is_none_or(|c| c == ' ' || c == '-')
+    {
+        return true;
+    }
+    words(&lower).any(|w| CRITICALITY_WORDS.contains(&w))
+}
+
+const ASSET_TYPE_WORDS: &[&str] = &[
+    "server",
+    "servers",
+    "vm",
+    "virtual",
+    "physical",
+    "host",
+    "database",
+    "db",
+    "dbms",
+    "instance",
+    "application",
+    "app",
+    "service",
+    "software",
+    "network",
+    "router",
+    "switch",
+    "firewall",
+    "balancer",
+    "lb",
+    "storage",
+    "san",
+    "nas",
+    "array",
+    "appliance",
+    "cluster",
+    "container",
+    "device",
+    "computer",
+    "workstation",
+    "hypervisor",
+    "middleware",
+    "web",
+    "linux",
+    "windows",
+    "unix",
+    "aix",
+    "solaris",
+];
+
+/// `Server`, `Virtual Machine`, `cmdb_ci_linux_server`.
+pub(super) fn is_asset_type(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    lower.starts_with("cmdb_ci") || words(&lower).any(|w| ASSET_TYPE_WORDS.contains(&w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_detectors() {
+        assert!(is_ip_list("10.0.0.1, 10.0.0.2") && !is_ip_list(",") && !is_ip_list("10.0.0.1;web"));
+        assert!(
+            is_os_name("Win2k8 R2") && is_os_name("MySQL 5.6") && is_os_name("HP-UX 11i") && !is_os_name("Payroll")
+        );
+        assert!(is_core_count("4") && is_core_count("8 vCPU") && is_core_count("2.0") && !is_core_count("0"));
+        assert!(!is_core_count("4096") && !is_core_count("2.5") && !is_core_count("Xeon"));
+        assert!(
+            is_environment("Pre-Prod")
+                && is_environment("prod2")
+                && is_environment("UAT")
+                && !is_environment("Payroll")
+        );
+        assert!(is_criticality("1 - most critical") && is_criticality("Gold") && !is_criticality("12"));
+        assert!(
+            is_asset_type("cmdb_ci_linux_server") && is_asset_type("Virtual Machine") && !is_asset_type("10.0.0.1")
+        );
+        assert!(is_size_or_number("4096 MB") && is_size_or_number("16") && !is_size_or_number("-4"));
+        assert!(is_name_list("a;b") && is_name_list("payroll_db") && !is_name_list("42"));
+        assert!(is_host_name("web01") && !is_host_name("10.0.0.1") && !is_host_name("web 01"));
+    }
+}
