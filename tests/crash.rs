@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 
 use flowgraph::auth::{Claims, JwtKeys};
 use flowgraph::domain::Role;
+use scratch_db::{ScratchPg, ScratchSqlite};
 use serde_json::{Value, json};
-use sqlx::Connection;
 use uuid::Uuid;
+
+#[path = "common/scratch_db.rs"]
+mod scratch_db;
 
 const SECRET: &str = "crash-test-secret-crash-test-secret";
 
@@ -213,31 +216,15 @@ async fn kill_mid_phase_and_recover(database_url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_phase_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("flowgraph-crash-{}.db", Uuid::new_v4().simple()));
-    kill_mid_phase_and_recover(&format!("sqlite://{}", path.display())).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    let db = ScratchSqlite::new("flowgraph-crash");
+    kill_mid_phase_and_recover(&db.url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_phase_on_postgres() {
-    let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(db) = ScratchPg::create("flowgraph_crash").await else {
         eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
         return;
     };
-    let name = format!("flowgraph_crash_{}", Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (server, _) = admin.rsplit_once('/').unwrap();
-    kill_mid_phase_and_recover(&format!("{server}/{name}")).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    kill_mid_phase_and_recover(&db.url).await;
 }

@@ -3,15 +3,18 @@
 //! target a throwaway PostgreSQL database or a temporary SQLite file.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 use std::process::Command;
 
 use flowgraph::domain::{FlowStatus, PhaseName, PhaseStatus};
 use flowgraph::legacy_migration::{MigrateOptions, Report, checksum, legacy_user_uuid, migrate, row_digest};
 use flowgraph::store::{FlowRecord, Store, TenantScope};
+use scratch_db::{ScratchDb as Target, ScratchPg};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection};
 use uuid::{Uuid, uuid};
+
+#[path = "common/scratch_db.rs"]
+mod scratch_db;
 
 const FIXTURE: &str = include_str!("../migrations/legacy/fixture.sql");
 const CORRUPTED: &str = include_str!("../migrations/legacy/fixture_corrupted.sql");
@@ -47,106 +50,48 @@ const EXTENSION_ONLY_FLOW_ID: &str = "02a37c33-f82d-4663-90a3-6cde52393882";
 // Throwaway databases.
 
 fn admin_url() -> Option<String> {
-    let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let url = scratch_db::admin_url();
     if url.is_none() {
         eprintln!("TEST_DATABASE_URL is not set: the legacy migration tests need PostgreSQL as the source; skipped");
     }
     url
 }
 
-/// A PostgreSQL database with a random name, dropped when this is.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn create(admin_url: &str) -> PgDb {
-        let name = format!("flowgraph_legacy_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url)
-            .await
-            .expect("TEST_DATABASE_URL connects");
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create a test database");
-        let (server, _) = admin_url.rsplit_once('/').expect("a database URL has a path");
-        PgDb {
-            admin_url: admin_url.to_string(),
-            url: format!("{server}/{name}"),
-            name,
-        }
-    }
-
-    /// The old services' database: fixture.sql, and fixture_corrupted.sql when asked.
-    async fn legacy(admin_url: &str, corrupted: bool) -> PgDb {
-        let db = PgDb::create(admin_url).await;
-        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql(FIXTURE)
+/// The old services' database: fixture.sql, and fixture_corrupted.sql when asked.
+async fn legacy_source(admin_url: &str, corrupted: bool) -> ScratchPg {
+    let db = ScratchPg::create_on(admin_url, "flowgraph_legacy").await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(FIXTURE)
+        .execute(&mut conn)
+        .await
+        .expect("fixture.sql loads");
+    if corrupted {
+        sqlx::raw_sql(CORRUPTED)
             .execute(&mut conn)
             .await
-            .expect("fixture.sql loads");
-        if corrupted {
-            sqlx::raw_sql(CORRUPTED)
-                .execute(&mut conn)
-                .await
-                .expect("fixture_corrupted.sql loads");
-        }
-        db
+            .expect("fixture_corrupted.sql loads");
     }
-
-    /// The source's discovery_flows ids, in id order.
-    async fn ids(&self) -> Vec<Uuid> {
-        let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
-        sqlx::query_scalar("SELECT id FROM discovery_flows ORDER BY id")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap()
-    }
+    db
 }
 
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime: do the async clean-up on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut admin)
-                        .await;
-                }
-            })
-        })
-        .join();
-    }
+/// The source's discovery_flows ids, in id order.
+async fn source_ids(source: &ScratchPg) -> Vec<Uuid> {
+    let mut conn = sqlx::PgConnection::connect(&source.url).await.unwrap();
+    sqlx::query_scalar("SELECT id FROM discovery_flows ORDER BY id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
 }
 
-/// The server's database: PostgreSQL or a SQLite file (removed when this is dropped).
-enum Target {
-    Postgres(PgDb),
-    Sqlite(PathBuf),
-}
-
+/// The server's database, PostgreSQL or a SQLite file, gone when dropped: a `ScratchDb`, with
+/// what these tests do to it (an inherent impl: scratch_db.rs is a module of this test crate).
 impl Target {
-    async fn postgres(admin_url: &str) -> Target {
-        Target::Postgres(PgDb::create(admin_url).await)
+    async fn new_postgres(admin_url: &str) -> Target {
+        Target::Postgres(ScratchPg::create_on(admin_url, "flowgraph_legacy").await)
     }
 
-    fn sqlite() -> Target {
-        Target::Sqlite(std::env::temp_dir().join(format!("flowgraph-legacy-{}.db", Uuid::new_v4().simple())))
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Target::Postgres(db) => db.url.clone(),
-            Target::Sqlite(path) => format!("sqlite://{}", path.display()),
-        }
+    fn new_sqlite() -> Target {
+        Target::sqlite("flowgraph-legacy")
     }
 
     /// Rows of a table, counted with a connection of the test's own.
@@ -158,22 +103,8 @@ impl Target {
                 sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
             }
             Target::Sqlite(_) => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url()).await.unwrap();
+                let mut conn = sqlx::SqliteConnection::connect(self.url()).await.unwrap();
                 sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
-            }
-        }
-    }
-
-    async fn execute(&self, sql: &str) {
-        let sql = AssertSqlSafe(sql.to_string());
-        match self {
-            Target::Postgres(db) => {
-                let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-            }
-            Target::Sqlite(_) => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url()).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
             }
         }
     }
@@ -209,20 +140,10 @@ impl Target {
     }
 }
 
-impl Drop for Target {
-    fn drop(&mut self) {
-        if let Target::Sqlite(path) = self {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-    }
-}
-
-async fn run(source: &PgDb, target: &Target, dry_run: bool, batch_size: usize) -> Report {
+async fn run(source: &ScratchPg, target: &Target, dry_run: bool, batch_size: usize) -> Report {
     migrate(&MigrateOptions {
         source_url: source.url.clone(),
-        target_url: target.url(),
+        target_url: target.url().to_string(),
         dry_run,
         batch_size,
     })
@@ -245,6 +166,20 @@ fn fixture_tenants() -> TenantFigures {
         ((Some(INITECH), Some(INITECH_MAINFRAME)), (5, 1, 4)),
         ((None, Some(GLOBEX_AZURE)), (1, 1, 0)),
     ])
+}
+
+/// The report's figures per tenant.
+fn tenant_figures(report: &Report) -> TenantFigures {
+    report
+        .tenants
+        .iter()
+        .map(|t| {
+            (
+                (t.client_account_id, t.engagement_id),
+                (t.source_rows, t.skipped, t.expected),
+            )
+        })
+        .collect()
 }
 
 fn check_skipped(report: &Report) {
@@ -277,16 +212,7 @@ fn check_skipped(report: &Report) {
 }
 
 fn check_tenants_and_checksums(report: &Report) {
-    let figures: TenantFigures = report
-        .tenants
-        .iter()
-        .map(|t| {
-            (
-                (t.client_account_id, t.engagement_id),
-                (t.source_rows, t.skipped, t.expected),
-            )
-        })
-        .collect();
+    let figures = tenant_figures(report);
     assert_eq!(figures, fixture_tenants(), "{}", report.to_table());
     for tenant in &report.tenants {
         assert!(tenant.ok, "{}", report.to_table());
@@ -405,9 +331,8 @@ fn check_mapping(flows: &[FlowRecord]) {
 /// The whole story on one target: migrate, prove, re-run, dry-run.
 async fn migrate_and_prove(target: Target) {
     let Some(admin) = admin_url() else { return };
-    let source = PgDb::legacy(&admin, true).await;
-    let valid: Vec<Uuid> = source
-        .ids()
+    let source = legacy_source(&admin, true).await;
+    let valid: Vec<Uuid> = source_ids(&source)
         .await
         .into_iter()
         .filter(|id| !CORRUPTED_ROWS.iter().any(|(bad, _)| bad == id))
@@ -432,7 +357,7 @@ async fn migrate_and_prove(target: Target) {
     check_tenants_and_checksums(&first);
 
     // Every old id, as the server reads it, with its runs and one audit event each.
-    let store = flowgraph::store::connect(&target.url()).await.unwrap();
+    let store = flowgraph::store::connect(target.url()).await.unwrap();
     let (flows, runs, audits, digests) = server_view(store.as_ref(), &valid).await;
     assert_eq!(flows.len(), 20);
     let migrated: HashSet<Uuid> = flows.iter().map(|f| f.id).collect();
@@ -470,21 +395,21 @@ async fn migrate_and_prove(target: Target) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrates_into_postgres() {
     let Some(admin) = admin_url() else { return };
-    migrate_and_prove(Target::postgres(&admin).await).await;
+    migrate_and_prove(Target::new_postgres(&admin).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrates_into_sqlite() {
-    migrate_and_prove(Target::sqlite()).await;
+    migrate_and_prove(Target::new_sqlite()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_writes_nothing() {
     let Some(admin) = admin_url() else { return };
-    let source = PgDb::legacy(&admin, true).await;
+    let source = legacy_source(&admin, true).await;
 
     // A SQLite file that does not exist yet stays that way.
-    let sqlite = Target::sqlite();
+    let sqlite = Target::new_sqlite();
     let report = run(&source, &sqlite, true, 100).await;
     assert_eq!((report.would_insert, report.would_insert_phase_runs), (20, 57));
     assert_eq!(
@@ -494,11 +419,11 @@ async fn dry_run_writes_nothing() {
     check_skipped(&report);
     assert!(report.integrity_ok);
     assert!(report.to_table().contains("DRY RUN"));
-    let Target::Sqlite(path) = &sqlite else { unreachable!() };
-    assert!(!path.exists(), "a dry run created {}", path.display());
+    let Target::Sqlite(file) = &sqlite else { unreachable!() };
+    assert!(!file.path.exists(), "a dry run created {}", file.path.display());
 
     // A PostgreSQL database without our schema gets none.
-    let bare = Target::postgres(&admin).await;
+    let bare = Target::new_postgres(&admin).await;
     let report = run(&source, &bare, true, 100).await;
     assert_eq!(report.would_insert, 20);
     let Target::Postgres(db) = &bare else { unreachable!() };
@@ -510,20 +435,11 @@ async fn dry_run_writes_nothing() {
     assert_eq!(tables, 0, "a dry run migrated the target");
 
     // A migrated, empty one stays empty; its per-tenant figures are the fixture's.
-    let empty = Target::postgres(&admin).await;
-    flowgraph::store::connect(&empty.url()).await.unwrap();
+    let empty = Target::new_postgres(&admin).await;
+    flowgraph::store::connect(empty.url()).await.unwrap();
     let report = run(&source, &empty, true, 5).await;
     assert_eq!((report.would_insert, report.already_present), (20, 0));
-    let figures: TenantFigures = report
-        .tenants
-        .iter()
-        .map(|t| {
-            (
-                (t.client_account_id, t.engagement_id),
-                (t.source_rows, t.skipped, t.expected),
-            )
-        })
-        .collect();
+    let figures = tenant_figures(&report);
     assert_eq!(figures, fixture_tenants());
     assert!(
         report
@@ -540,10 +456,10 @@ async fn dry_run_writes_nothing() {
 /// re-run after the fault is gone completes the job.
 async fn failed_batch_rolls_back(target: Target) {
     let Some(admin) = admin_url() else { return };
-    let source = PgDb::legacy(&admin, false).await;
-    let ids = source.ids().await;
+    let source = legacy_source(&admin, false).await;
+    let ids = source_ids(&source).await;
     assert_eq!(ids.len(), 20);
-    flowgraph::store::connect(&target.url()).await.unwrap();
+    flowgraph::store::connect(target.url()).await.unwrap();
     // Batches of 5: the fault hits the fourth flow of the second batch, after three were written.
     target.fail_on_insert_of(ids[8]).await;
 
@@ -559,7 +475,7 @@ async fn failed_batch_rolls_back(target: Target) {
     // The rows of the failed batch are reported missing.
     assert_eq!(report.missing_ids, ids[5..10].to_vec());
 
-    let store = flowgraph::store::connect(&target.url()).await.unwrap();
+    let store = flowgraph::store::connect(target.url()).await.unwrap();
     let (flows, runs, audits, _) = server_view(store.as_ref(), &ids).await;
     let present: HashSet<Uuid> = flows.iter().map(|f| f.id).collect();
     assert_eq!(present, ids[..5].iter().copied().collect::<HashSet<_>>());
@@ -585,17 +501,17 @@ async fn failed_batch_rolls_back(target: Target) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_batch_rolls_back_on_postgres() {
     let Some(admin) = admin_url() else { return };
-    failed_batch_rolls_back(Target::postgres(&admin).await).await;
+    failed_batch_rolls_back(Target::new_postgres(&admin).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_batch_rolls_back_on_sqlite() {
-    failed_batch_rolls_back(Target::sqlite()).await;
+    failed_batch_rolls_back(Target::new_sqlite()).await;
 }
 
-fn cli(source: &PgDb, target: &Target, extra: &[&str]) -> std::process::Output {
+fn cli(source: &ScratchPg, target: &Target, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_flowgraph"))
-        .args(["migrate-legacy", "--from", &source.url, "--database-url", &target.url()])
+        .args(["migrate-legacy", "--from", &source.url, "--database-url", target.url()])
         .args(extra)
         .env_remove("DATABASE_URL")
         .env_remove("FLOWGRAPH_LEGACY_DATABASE_URL")
@@ -607,8 +523,8 @@ fn cli(source: &PgDb, target: &Target, extra: &[&str]) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_reports_and_fails_on_a_broken_target() {
     let Some(admin) = admin_url() else { return };
-    let source = PgDb::legacy(&admin, true).await;
-    let target = Target::sqlite();
+    let source = legacy_source(&admin, true).await;
+    let target = Target::new_sqlite();
 
     let output = cli(&source, &target, &["--json"]);
     let stdout = String::from_utf8_lossy(&output.stdout);

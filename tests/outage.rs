@@ -12,9 +12,12 @@ use flowgraph::app::Application;
 use flowgraph::auth::{Claims, JwtKeys};
 use flowgraph::config::{Secret, Settings};
 use flowgraph::domain::Role;
+use scratch_db::ScratchPg;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use uuid::Uuid;
+
+#[path = "common/scratch_db.rs"]
+mod scratch_db;
 
 fn cluster(action: &str) {
     let version = std::fs::read_dir("/etc/postgresql")
@@ -45,23 +48,17 @@ impl Drop for Restart {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_rides_out_a_database_outage() {
-    let (Ok(admin), Ok("1")) = (
-        std::env::var("TEST_DATABASE_URL"),
-        std::env::var("FLOWGRAPH_OUTAGE_TEST").as_deref(),
-    ) else {
+    let db = match std::env::var("FLOWGRAPH_OUTAGE_TEST").as_deref() {
+        Ok("1") => ScratchPg::create("flowgraph_outage").await,
+        _ => None,
+    };
+    // Declared before `restart` below, so dropped after PostgreSQL has been started again.
+    let Some(db) = db else {
         eprintln!("outage test skipped: set FLOWGRAPH_OUTAGE_TEST=1 and TEST_DATABASE_URL");
         return;
     };
-    let name = format!("flowgraph_outage_{}", Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    drop(conn);
-    let (server, _) = admin.rsplit_once('/').unwrap();
     let secret = JwtKeys::generate_secret();
-    let mut settings = Settings::new(format!("{server}/{name}"));
+    let mut settings = Settings::new(db.url.clone());
     settings.addr = "127.0.0.1:0".into();
     settings.jwt_secret = Some(Secret::new(secret.clone()));
     settings.workers.lease = Duration::from_secs(3);
@@ -151,11 +148,4 @@ async fn the_server_rides_out_a_database_outage() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let _ = stop.send(());
-    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await;
-    }
 }

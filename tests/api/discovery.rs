@@ -422,22 +422,8 @@ async fn approval_gate_stops_and_resumes(app: TestApp) {
         )
         .await;
     assert_ne!(approved["approveFieldMappings"]["status"], "WAITING_FOR_APPROVAL");
-    let mut status = Value::Null;
-    for _ in 0..200 {
-        status = app
-            .data(
-                &token,
-                "query($id: ID!) { flow(id: $id) { status } }",
-                json!({ "id": id }),
-            )
-            .await["flow"]["status"]
-            .clone();
-        if status == "COMPLETED" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "COMPLETED");
+    app.wait_for_status(&token, &id, "COMPLETED", std::time::Duration::from_secs(10))
+        .await;
     let data = app
         .data(
             &token,

@@ -4,11 +4,7 @@
 use std::time::{Duration, Instant};
 
 use flowgraph::domain::Role;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use serde_json::json;
 
 use crate::helpers::{Tenant, TestApp, spawn_app_with};
 use crate::on_both_databases;
@@ -48,44 +44,23 @@ async fn identical_subscribers_share_one_execution(app: TestApp) {
     let viewer = app.token(tenant, Role::Viewer);
     let stranger = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let url = app.ws_url();
     let mut watchers = Vec::new();
     for _ in 0..5 {
-        let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-            .await
-            .unwrap();
-        ws.subscribe("p", PHASES, json!({ "id": id })).await;
-        watchers.push(ws);
+        watchers.push(app.subscribe(&token, "p", PHASES, json!({ "id": id })).await);
     }
     // The same document and variables from another tenant: refused, not joined.
-    let mut outsider = WsClient::connect(&url, Protocol::TransportWs, Some(&stranger))
-        .await
-        .unwrap();
-    outsider.subscribe("p", PHASES, json!({ "id": id })).await;
+    let mut outsider = app.subscribe(&stranger, "p", PHASES, json!({ "id": id })).await;
     match outsider.next(WAIT).await {
         Received::Error(_, errors) => assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors}"),
         other => panic!("another tenant's subscriber got {other:?}"),
     }
     // Another role of the same tenant runs its own execution.
-    let mut reader = WsClient::connect(&url, Protocol::TransportWs, Some(&viewer))
-        .await
-        .unwrap();
-    reader.subscribe("p", PHASES, json!({ "id": id })).await;
+    let mut reader = app.subscribe(&viewer, "p", PHASES, json!({ "id": id })).await;
     until_gauges(&app, 6.0, 2.0).await;
 
-    let started = app
-        .data(
-            &token,
-            "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(started["executeFlow"]["status"], "RUNNING");
+    app.start_flow(&token, &id).await;
     // A subscriber that comes while the flow runs joins the live execution.
-    let mut late = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    late.subscribe("p", PHASES, json!({ "id": id })).await;
+    let mut late = app.subscribe(&token, "p", PHASES, json!({ "id": id })).await;
 
     let mut seen = Vec::new();
     for ws in &mut watchers {
@@ -107,50 +82,27 @@ async fn identical_subscribers_share_one_execution(app: TestApp) {
 async fn queries_over_the_socket_use_the_loaders(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    app.data(
-        &token,
-        "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
-        json!({ "id": id }),
-    )
-    .await;
+    assert_eq!(app.run_flow(&token, &id).await, "COMPLETED");
     let query =
         "query($id: ID!) { flow(id: $id) { assets(first: 5) { edges { node { name techDebt { severity } } } } } }";
     let over_http = app.data(&token, query, json!({ "id": id })).await;
-    let mut ws = WsClient::connect(&app.ws_url(), Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    ws.subscribe("q", query, json!({ "id": id })).await;
+    let mut ws = app.subscribe(&token, "q", query, json!({ "id": id })).await;
     let answers = ws.until_complete("q", WAIT).await;
     assert_eq!(answers, vec![over_http]);
 }
 
 /// A websocket with a small receive window whose client never reads.
-async fn stalled_client(url: &str, token: &str) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+async fn stalled_client(url: &str, token: &str) -> WsClient {
     let address = url.trim_start_matches("ws://").split('/').next().unwrap().to_string();
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(address.parse().unwrap()).await.unwrap();
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut ws, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
-    let send = |v: Value| Message::Text(v.to_string().into());
-    ws.send(send(
-        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }),
-    ))
-    .await
-    .unwrap();
-    let ack = ws.next().await.unwrap().unwrap();
-    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
-    // Many subscriptions of one connection: each event is written to it once per subscription.
-    for n in 0..50 {
-        ws.send(send(
-            json!({ "id": n.to_string(), "type": "subscribe", "payload": { "query": FLOWS } }),
-        ))
+    let mut ws = WsClient::connect_over(stream, url, Protocol::TransportWs, Some(token))
         .await
         .unwrap();
+    // Many subscriptions of one connection: each event is written to it once per subscription.
+    for n in 0..50 {
+        ws.subscribe(&n.to_string(), FLOWS, json!({})).await;
     }
     ws
 }
@@ -166,10 +118,7 @@ async fn a_stalled_subscriber_is_dropped_and_nobody_waits(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let url = app.ws_url();
     let stalled = stalled_client(&url, &token).await;
-    let mut reader = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    reader.subscribe("f", FLOWS, json!({})).await;
+    let mut reader = app.subscribe(&token, "f", FLOWS, json!({})).await;
     until_gauges(&app, 51.0, 1.0).await;
 
     // New flows, each one event to every subscription, until the server gives up on the stalled

@@ -2,6 +2,7 @@
 //! database (when `TEST_DATABASE_URL` is set), dropped when the test ends.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use flowgraph::app::Application;
 use flowgraph::auth::{Claims, JwtKeys};
@@ -9,8 +10,12 @@ use flowgraph::config::{Secret, Settings};
 use flowgraph::domain::Role;
 use flowgraph::store::Store;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use uuid::Uuid;
+
+// Its own submodule: tests/browser includes this file too.
+#[path = "../common/scratch_db.rs"]
+mod scratch_db;
+use scratch_db::ScratchDb;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -58,11 +63,6 @@ impl Tenant {
     }
 }
 
-enum TestDb {
-    Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
@@ -72,7 +72,8 @@ pub struct TestApp {
     keys: JwtKeys,
     /// Shuts the server down when sent on (or dropped).
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
-    db: TestDb,
+    /// Dropped after the server is told to stop (fields drop in order).
+    db: ScratchDb,
 }
 
 pub const SAMPLE_CSV: &str = include_str!("../fixtures/cmdb_sample.csv");
@@ -87,27 +88,12 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     if std::env::var_os("TEST_LOG").is_some() {
         flowgraph::telemetry::init();
     }
-    let (url, db) = match backend {
-        Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!("flowgraph-test-{}.db", Uuid::new_v4().simple()));
-            (format!("sqlite://{}", path.display()), TestDb::Sqlite(path))
-        }
-        Backend::Postgres => {
-            let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-            let name = format!("flowgraph_test_{}", Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("TEST_DATABASE_URL connects");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .expect("create the test database");
-            let (server, _) = admin_url.rsplit_once('/').expect("a database URL has a path");
-            (format!("{server}/{name}"), TestDb::Postgres { admin_url, name })
-        }
+    let db = match backend {
+        Backend::Sqlite => ScratchDb::sqlite("flowgraph-test"),
+        Backend::Postgres => ScratchDb::postgres("flowgraph_test").await?,
     };
     let secret = JwtKeys::generate_secret();
-    let mut settings = Settings::new(url);
+    let mut settings = Settings::new(db.url().to_string());
     settings.addr = "127.0.0.1:0".into();
     settings.jwt_secret = Some(Secret::new(secret.clone()));
     adjust(&mut settings);
@@ -142,38 +128,6 @@ pub struct Replica {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        match &self.db {
-            TestDb::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            TestDb::Postgres { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime: do the async clean-up on a thread of its own.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    runtime.block_on(async {
-                        if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            )))
-                            .execute(&mut admin)
-                            .await;
-                        }
-                    })
-                })
-                .join();
-            }
-        }
-    }
-}
-
 impl TestApp {
     /// A second server on the same database (PostgreSQL: another replica).
     pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> Replica {
@@ -192,22 +146,9 @@ impl TestApp {
         }
     }
 
-    /// A raw connection to the test database, for what no API may do (expire a lease, say).
+    /// SQL on a connection of the test's own, for what no API may do (expire a lease, say).
     pub async fn raw_sql(&self, sql: &str) {
-        let url = &self.settings.database_url;
-        if url.starts_with("postgres") {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        } else {
-            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+        self.db.execute(sql).await;
     }
 
     pub fn token(&self, tenant: Tenant, role: Role) -> String {
@@ -261,9 +202,14 @@ impl TestApp {
 
     /// POSTs a GraphQL request; returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql_at(&self.base, token, query, variables).await
+    }
+
+    /// `gql` to the server at `base` (a replica's, say).
+    pub async fn gql_at(&self, base: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self
             .http
-            .post(self.url("/graphql"))
+            .post(format!("{base}/graphql"))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -282,6 +228,53 @@ impl TestApp {
         let response = self.gql(Some(token), query, variables).await;
         assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
         response["data"].clone()
+    }
+
+    /// executeFlow without waiting: the flow is RUNNING when it answers.
+    pub async fn start_flow(&self, token: &str, id: &str) {
+        let started = self
+            .data(
+                token,
+                "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(started["executeFlow"]["status"], "RUNNING", "{started}");
+    }
+
+    /// executeFlow with `wait`: the flow's status once the run stops (COMPLETED, or
+    /// WAITING_FOR_APPROVAL, say).
+    pub async fn run_flow(&self, token: &str, id: &str) -> Value {
+        self.data(
+            token,
+            "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
+            json!({ "id": id }),
+        )
+        .await["executeFlow"]["status"]
+            .clone()
+    }
+
+    /// Reads the flow's status until it is `status`; panics if it is not within `within`.
+    pub async fn wait_for_status(&self, token: &str, id: &str, status: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let now = self
+                .data(
+                    token,
+                    "query($id: ID!) { flow(id: $id) { status } }",
+                    json!({ "id": id }),
+                )
+                .await["flow"]["status"]
+                .clone();
+            if now == status {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the flow is {now} after {within:?}, not {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn create_flow(&self, token: &str, input: Value) -> Value {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Tenant, TestApp, error_code};
 use crate::on_both_databases;
-use crate::ws_client::{Protocol, Received, WsClient};
+use crate::ws_client::Received;
 
 struct Ids {
     discovery: String,
@@ -120,35 +120,15 @@ async fn every_operation_is_tenant_and_role_checked(app: TestApp) {
     let owner_tenant = Tenant::new();
     let owner = app.token(owner_tenant, Role::Admin);
     let discovery = app.sample_flow(&owner).await;
-    let done = app
-        .data(
-            &owner,
-            "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
-            json!({ "id": discovery }),
-        )
-        .await;
-    assert_eq!(done["executeFlow"]["status"], "COMPLETED");
-    let create = "mutation($t: FlowType!, $m: ID!) { createFlow(input: { flowType: $t, name: \"child\", masterFlowId: $m }) { id } }";
-    let assessment = app
-        .data(&owner, create, json!({ "t": "ASSESSMENT", "m": discovery }))
-        .await["createFlow"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let collection = app
-        .data(&owner, create, json!({ "t": "COLLECTION", "m": discovery }))
-        .await["createFlow"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let waiting = app
-        .data(
-            &owner,
-            "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }",
-            json!({ "id": collection }),
-        )
-        .await;
-    assert_eq!(waiting["executeFlow"]["status"], "WAITING_FOR_APPROVAL");
+    assert_eq!(app.run_flow(&owner, &discovery).await, "COMPLETED");
+    let child = |flow_type: &'static str| {
+        let input = json!({ "flowType": flow_type, "name": "child", "masterFlowId": discovery });
+        let (app, owner) = (&app, &owner);
+        async move { app.create_flow(owner, input).await["id"].as_str().unwrap().to_string() }
+    };
+    let assessment = child("ASSESSMENT").await;
+    let collection = child("COLLECTION").await;
+    assert_eq!(app.run_flow(&owner, &collection).await, "WAITING_FOR_APPROVAL");
     let found = app
         .data(
             &owner,
@@ -216,17 +196,15 @@ async fn every_operation_is_tenant_and_role_checked(app: TestApp) {
         }
     }
     // Subscriptions to another tenant's flow are refused; tenant-wide ones stay silent.
-    let url = app.ws_url();
     let intruder = app.token(Tenant::new(), Role::Admin);
-    let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&intruder))
-        .await
-        .unwrap();
-    ws.subscribe(
-        "p",
-        "subscription($id: ID!) { phaseUpdates(flowId: $id, afterSequence: 0) { sequence } }",
-        json!({ "id": ids.discovery }),
-    )
-    .await;
+    let mut ws = app
+        .subscribe(
+            &intruder,
+            "p",
+            "subscription($id: ID!) { phaseUpdates(flowId: $id, afterSequence: 0) { sequence } }",
+            json!({ "id": ids.discovery }),
+        )
+        .await;
     ws.subscribe(
         "h",
         "subscription($id: ID) { agentHealth(flowId: $id) { at } }",

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Tenant, TestApp, error_code, spawn_app_with};
 use crate::on_both_databases;
-use crate::ws_client::{Protocol, Received, WsClient};
+use crate::ws_client::Received;
 
 async fn hostile_queries_are_refused(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Viewer);
@@ -60,13 +60,10 @@ async fn subscriptions_per_socket_are_capped(app: TestApp) {
         return;
     };
     let token = app.token(Tenant::new(), Role::Viewer);
-    let url = app.ws_url();
-    let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    for id in ["1", "2", "3"] {
-        ws.subscribe(id, "subscription { flowUpdates { flowId } }", json!({}))
-            .await;
+    let flows = "subscription { flowUpdates { flowId } }";
+    let mut ws = app.subscribe(&token, "1", flows, json!({})).await;
+    for id in ["2", "3"] {
+        ws.subscribe(id, flows, json!({})).await;
     }
     loop {
         match ws.next(Duration::from_secs(10)).await {
@@ -214,11 +211,7 @@ async fn queries_take_turns_and_mutations_go_straight_in() {
         assert!(blocked, "the first query never reached the locked table");
         // …so the second waits for its turn, and so does one sent over the websocket…
         waiting_reaches(1.0).await;
-        let url = app.ws_url();
-        let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-            .await
-            .unwrap();
-        ws.subscribe("q", "{ flows { totalCount } }", json!({})).await;
+        let ws = app.subscribe(&token, "q", "{ flows { totalCount } }", json!({})).await;
         waiting_reaches(2.0).await;
         // …while a mutation does not.
         let created = app

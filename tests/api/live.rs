@@ -26,21 +26,6 @@ const DISCOVERY: [&str; 6] = [
     "TECH_DEBT_ANALYSIS",
 ];
 
-fn ws_url(base: &str, path: &str) -> String {
-    format!("{}{path}", base.replacen("http://", "ws://", 1))
-}
-
-async fn execute_flow(app: &TestApp, token: &str, id: &str) {
-    let started = app
-        .data(
-            token,
-            "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(started["executeFlow"]["status"], "RUNNING");
-}
-
 fn sequences(events: &[Value], field: &str) -> Vec<i64> {
     events.iter().map(|e| e[field]["sequence"].as_i64().unwrap()).collect()
 }
@@ -48,12 +33,9 @@ fn sequences(events: &[Value], field: &str) -> Vec<i64> {
 async fn phase_updates_follow_the_flow_and_resume(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let mut ws = WsClient::connect(&ws_url(&app.base, "/graphql/ws"), Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    ws.subscribe("1", PHASES, json!({ "id": id })).await;
+    let mut ws = app.subscribe(&token, "1", PHASES, json!({ "id": id })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    execute_flow(&app, &token, &id).await;
+    app.start_flow(&token, &id).await;
 
     let events = ws.until_complete("1", WAIT).await;
     let seq = sequences(&events, "phaseUpdates");
@@ -83,10 +65,9 @@ async fn phase_updates_follow_the_flow_and_resume(app: TestApp) {
 
     // A client that reconnects with the last sequence it saw misses nothing.
     let cut = seq[seq.len() / 2];
-    let mut again = WsClient::connect(&ws_url(&app.base, "/graphql/ws"), Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    again.subscribe("2", PHASES, json!({ "id": id, "after": cut })).await;
+    let mut again = app
+        .subscribe(&token, "2", PHASES, json!({ "id": id, "after": cut }))
+        .await;
     let replayed = again.until_complete("2", WAIT).await;
     let expected: Vec<i64> = seq.iter().copied().filter(|s| *s > cut).collect();
     assert_eq!(sequences(&replayed, "phaseUpdates"), expected);
@@ -96,16 +77,9 @@ async fn flow_updates_and_agent_health_per_tenant(app: TestApp) {
     let (mine, theirs) = (Tenant::new(), Tenant::new());
     let token = app.token(mine, Role::Analyst);
     let stranger = app.token(theirs, Role::Viewer);
-    let url = ws_url(&app.base, "/graphql/ws");
-    let mut watcher = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    let mut outsider = WsClient::connect(&url, Protocol::TransportWs, Some(&stranger))
-        .await
-        .unwrap();
-    watcher.subscribe("flows", FLOWS, json!({})).await;
+    let mut watcher = app.subscribe(&token, "flows", FLOWS, json!({})).await;
     watcher.subscribe("agents", AGENTS, json!({})).await;
-    outsider.subscribe("flows", FLOWS, json!({})).await;
+    let mut outsider = app.subscribe(&stranger, "flows", FLOWS, json!({})).await;
 
     // The agent snapshot comes first: every agent, idle and healthy (their probes pass).
     let Received::Data(from, first) = watcher.next(WAIT).await else {
@@ -120,7 +94,7 @@ async fn flow_updates_and_agent_health_per_tenant(app: TestApp) {
     );
 
     let id = app.sample_flow(&token).await;
-    execute_flow(&app, &token, &id).await;
+    app.start_flow(&token, &id).await;
     let mut flow_statuses = Vec::new();
     let mut busiest = 0;
     while flow_statuses.last().is_none_or(|s| s != "COMPLETED") {
@@ -170,7 +144,7 @@ async fn flow_updates_and_agent_health_per_tenant(app: TestApp) {
 }
 
 async fn connection_init_is_authenticated_and_tenant_scoped(app: TestApp) {
-    let url = ws_url(&app.base, "/graphql/ws");
+    let url = app.ws_url();
     assert!(WsClient::connect(&url, Protocol::TransportWs, None).await.is_err());
     let forged = flowgraph::auth::JwtKeys::new(b"someone else's secret")
         .issue(&flowgraph::auth::Claims {
@@ -193,10 +167,7 @@ async fn connection_init_is_authenticated_and_tenant_scoped(app: TestApp) {
     let owner = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&owner).await;
     let intruder = app.token(Tenant::new(), Role::Admin);
-    let mut ws = WsClient::connect(&url, Protocol::TransportWs, Some(&intruder))
-        .await
-        .unwrap();
-    ws.subscribe("1", PHASES, json!({ "id": id })).await;
+    let mut ws = app.subscribe(&intruder, "1", PHASES, json!({ "id": id })).await;
     match ws.next(WAIT).await {
         Received::Error(_, errors) => assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors}"),
         other => panic!("expected NOT_FOUND, got {other:?}"),
@@ -206,12 +177,13 @@ async fn connection_init_is_authenticated_and_tenant_scoped(app: TestApp) {
 async fn legacy_protocol_on_graphql_upgrade(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let mut ws = WsClient::connect(&ws_url(&app.base, "/graphql"), Protocol::LegacyGraphqlWs, Some(&token))
+    let url = app.url("/graphql").replacen("http://", "ws://", 1);
+    let mut ws = WsClient::connect(&url, Protocol::LegacyGraphqlWs, Some(&token))
         .await
         .unwrap();
     ws.subscribe("a", PHASES, json!({ "id": id })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    execute_flow(&app, &token, &id).await;
+    app.start_flow(&token, &id).await;
     let events = ws.until_complete("a", WAIT).await;
     assert_eq!(events.last().unwrap()["phaseUpdates"]["phase"], "TECH_DEBT_ANALYSIS");
     assert_eq!(events.last().unwrap()["phaseUpdates"]["status"], "COMPLETED");
@@ -221,18 +193,11 @@ async fn legacy_protocol_on_graphql_upgrade(app: TestApp) {
 async fn slow_subscriber_stalls_nobody(app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let url = ws_url(&app.base, "/graphql/ws");
-    let mut stalled = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    stalled.subscribe("s", PHASES, json!({ "id": id })).await;
+    let mut stalled = app.subscribe(&token, "s", PHASES, json!({ "id": id })).await;
     stalled.subscribe("f", FLOWS, json!({})).await;
-    let mut reader = WsClient::connect(&url, Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    reader.subscribe("r", PHASES, json!({ "id": id })).await;
+    let mut reader = app.subscribe(&token, "r", PHASES, json!({ "id": id })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    execute_flow(&app, &token, &id).await;
+    app.start_flow(&token, &id).await;
     let events = reader.until_complete("r", WAIT).await;
     assert_eq!(events.last().unwrap()["phaseUpdates"]["status"], "COMPLETED");
     drop(stalled);
@@ -256,22 +221,8 @@ async fn expired_lease_is_reclaimed(app: TestApp) {
         user = app.uuid_sql(user),
     ))
     .await;
-    let mut status = Value::Null;
-    for _ in 0..300 {
-        status = app
-            .data(
-                &token,
-                "query($id: ID!) { flow(id: $id) { status } }",
-                json!({ "id": id }),
-            )
-            .await["flow"]["status"]
-            .clone();
-        if status == "COMPLETED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, "COMPLETED");
+    app.wait_for_status(&token, &id, "COMPLETED", Duration::from_secs(30))
+        .await;
     let data = app
         .data(
             &token,
@@ -455,10 +406,7 @@ async fn metrics_parse_as_prometheus_text(app: TestApp) {
 /// On shutdown, open subscriptions get a close frame (1001, going away).
 async fn shutdown_closes_subscriptions_cleanly(mut app: TestApp) {
     let token = app.token(Tenant::new(), Role::Analyst);
-    let mut ws = WsClient::connect(&ws_url(&app.base, "/graphql/ws"), Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    ws.subscribe("f", FLOWS, json!({})).await;
+    let mut ws = app.subscribe(&token, "f", FLOWS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let _ = app.stop.take().unwrap().send(());
     loop {
@@ -496,22 +444,16 @@ async fn replicas_share_events_through_postgres() {
     let replica = app.replica(|s| s.workers.workers = 2).await;
     let token = app.token(Tenant::new(), Role::Analyst);
     let id = app.sample_flow(&token).await;
-    let mut ws = WsClient::connect(&ws_url(&app.base, "/graphql/ws"), Protocol::TransportWs, Some(&token))
-        .await
-        .unwrap();
-    ws.subscribe("1", PHASES, json!({ "id": id })).await;
+    let mut ws = app.subscribe(&token, "1", PHASES, json!({ "id": id })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let started: Value = app
-        .http
-        .post(format!("{}/graphql", replica.base))
-        .bearer_auth(&token)
-        .json(&json!({ "query": "mutation($id: ID!) { executeFlow(flowId: $id) { status } }", "variables": { "id": id } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started = app
+        .gql_at(
+            &replica.base,
+            Some(&token),
+            "mutation($id: ID!) { executeFlow(flowId: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(started["data"]["executeFlow"]["status"], "RUNNING", "{started}");
     let events = ws.until_complete("1", WAIT).await;
     let seq = sequences(&events, "phaseUpdates");

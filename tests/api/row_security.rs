@@ -9,27 +9,21 @@ use uuid::Uuid;
 
 use crate::helpers::{Backend, Tenant, TestApp, spawn_app};
 
-const EXECUTE: &str = "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) { status } }";
-const CREATE_CHILD: &str = "mutation($t: FlowType!, $m: ID!) { createFlow(input: { flowType: $t, name: \"child\", masterFlowId: $m }) { id } }";
-
 /// A completed discovery and assessment for the tenant: a row in every tenant-owned table.
 async fn populate(app: &TestApp, tenant: Tenant) {
     let token = app.token(tenant, Role::Admin);
     // Uploaded, so the file's chunks are stored too.
     let csv = crate::helpers::SAMPLE_CSV.as_bytes().to_vec();
     let discovery = app.upload_flow(&token, "cmdb.csv", csv).await;
-    assert_eq!(
-        app.data(&token, EXECUTE, json!({ "id": discovery })).await["executeFlow"]["status"],
-        "COMPLETED"
-    );
+    assert_eq!(app.run_flow(&token, &discovery).await, "COMPLETED");
     let assessment = app
-        .data(&token, CREATE_CHILD, json!({ "t": "ASSESSMENT", "m": discovery }))
+        .create_flow(
+            &token,
+            json!({ "flowType": "ASSESSMENT", "name": "child", "masterFlowId": discovery }),
+        )
         .await;
-    let id = assessment["createFlow"]["id"].clone();
-    assert_eq!(
-        app.data(&token, EXECUTE, json!({ "id": id })).await["executeFlow"]["status"],
-        "COMPLETED"
-    );
+    let id = assessment["id"].as_str().unwrap();
+    assert_eq!(app.run_flow(&token, id).await, "COMPLETED");
 }
 
 /// Every table with a `client_account_id` column, from the catalogue: a table added later without

@@ -8,7 +8,6 @@ use flowgraph::domain::{PhaseName, PhaseStatus, Role};
 use flowgraph::phases::BATCH_ROWS;
 use flowgraph::store::{EventPayload, TenantScope};
 use serde_json::json;
-use sqlx::Connection;
 use uuid::Uuid;
 
 use crate::helpers::{Backend, Tenant, TestApp, spawn_app};
@@ -180,15 +179,11 @@ async fn a_refused_write_mid_phase_leaves_nothing_half_written() {
     let id = app.upload_flow(&token, "cmdb.csv", csv.into_bytes()).await;
     let flow: Uuid = id.parse().unwrap();
 
-    let mut admin = sqlx::PgConnection::connect(&app.settings.database_url).await.unwrap();
-    let refuse = format!(
+    app.raw_sql(&format!(
         "ALTER TABLE raw_import_records ADD CONSTRAINT refuse_late_rows CHECK (row_number <= {}) NOT VALID",
         BATCH_ROWS + BATCH_ROWS / 2
-    );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(refuse))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    ))
+    .await;
     let failed = app.data(&token, EXECUTE_PHASE, json!({ "id": id })).await["executePhase"].clone();
     assert_eq!(failed["status"], "FAILED", "{failed:#}");
     // The client learns the phase failed, not the database's internals.
@@ -197,10 +192,8 @@ async fn a_refused_write_mid_phase_leaves_nothing_half_written() {
     let left = app.store.import_records(&scope, flow, None).await.unwrap();
     assert!(left.is_empty(), "{} rows left behind", left.len());
 
-    sqlx::raw_sql("ALTER TABLE raw_import_records DROP CONSTRAINT refuse_late_rows")
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    app.raw_sql("ALTER TABLE raw_import_records DROP CONSTRAINT refuse_late_rows")
+        .await;
     let done = app.data(&token, EXECUTE_PHASE, json!({ "id": id })).await["executePhase"].clone();
     assert_eq!(done["status"], "COMPLETED", "{done:#}");
     assert_eq!(done["result"]["rows"], rows);

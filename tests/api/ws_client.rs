@@ -4,11 +4,15 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::helpers::TestApp;
+
+type Socket = tokio_tungstenite::WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Protocol {
@@ -31,20 +35,43 @@ pub enum Received {
     Nothing,
 }
 
+/// The upgrade request for `url`, offering the protocol's name.
+fn request(url: &str, protocol: Protocol) -> Request {
+    let mut request = url.into_client_request().unwrap();
+    let name = match protocol {
+        Protocol::TransportWs => "graphql-transport-ws",
+        Protocol::LegacyGraphqlWs => "graphql-ws",
+    };
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(name));
+    request
+}
+
 impl WsClient {
     /// Connects and initialises the connection; `Err` carries the server's refusal.
     pub async fn connect(url: &str, protocol: Protocol, token: Option<&str>) -> Result<WsClient, String> {
-        let mut request = url.into_client_request().unwrap();
-        let name = match protocol {
-            Protocol::TransportWs => "graphql-transport-ws",
-            Protocol::LegacyGraphqlWs => "graphql-ws",
-        };
-        request
-            .headers_mut()
-            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(name));
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, _) = tokio_tungstenite::connect_async(request(url, protocol))
             .await
             .map_err(|e| e.to_string())?;
+        WsClient::init(socket, protocol, token).await
+    }
+
+    /// `connect` over a TCP connection the caller made (with a small receive window, say).
+    pub async fn connect_over(
+        stream: tokio::net::TcpStream,
+        url: &str,
+        protocol: Protocol,
+        token: Option<&str>,
+    ) -> Result<WsClient, String> {
+        let (socket, _) = tokio_tungstenite::client_async(request(url, protocol), MaybeTlsStream::Plain(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+        WsClient::init(socket, protocol, token).await
+    }
+
+    /// connection_init with the token, then its ack.
+    async fn init(socket: Socket, protocol: Protocol, token: Option<&str>) -> Result<WsClient, String> {
         let mut client = WsClient { socket, protocol };
         let payload = match token {
             Some(token) => json!({ "authorization": format!("Bearer {token}") }),
@@ -140,5 +167,18 @@ impl WsClient {
                 other => panic!("subscription {id} ended with {other:?} after {} events", all.len()),
             }
         }
+    }
+}
+
+// Here rather than in helpers.rs, which tests/browser compiles too, without this client.
+impl TestApp {
+    /// A graphql-transport-ws connection as `token` (initialised and acknowledged), with
+    /// subscription `id` to `query` opened on it; `WsClient::subscribe` opens more.
+    pub async fn subscribe(&self, token: &str, id: &str, query: &str, variables: Value) -> WsClient {
+        let mut ws = WsClient::connect(&self.ws_url(), Protocol::TransportWs, Some(token))
+            .await
+            .expect("the websocket connection is accepted");
+        ws.subscribe(id, query, variables).await;
+        ws
     }
 }
