@@ -97,7 +97,7 @@ named_enum!(
 );
 
 impl FlowType {
-    /// The phases of this flow type, in the order they run (DESIGN.md, "Phases").
+    /// The phases of this flow type, in the order they run (docs/DESIGN.md, "Phases").
     pub fn phases(self) -> &'static [PhaseName] {
         use PhaseName::*;
         match self {

@@ -1,5 +1,6 @@
 //! flowgraph: a GraphQL API server that orchestrates IT-estate discovery for cloud migrations.
-//! Layers, top to bottom (DESIGN.md): http → graphql → orchestrator → discovery → agents → store.
+//! Layers, top to bottom (docs/DESIGN.md): http → graphql → orchestrator → phases → agents → store;
+//! beside them `import` (files to rows) and `legacy_migration` (the old database into this one).
 
 /// mimalloc instead of glibc's malloc, for every binary built on this crate (the server, and the
 /// benchmark and tests that run it in their own process). A nested read of 1,000 assets makes

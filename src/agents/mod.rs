@@ -1,5 +1,5 @@
 //! The agent registry: seventeen agents, each serving one phase (the supervisor serves all).
-//! Agents are pure and deterministic; the phase handlers in `discovery/` load their input and
+//! Agents are pure and deterministic; the phase handlers in `phases/` load their input and
 //! write their output.
 //!
 //! One folder per phase, one file (or folder) per agent, named as [`REGISTRY`] names it:
