@@ -61,18 +61,11 @@ impl TaskLog {
 
     /// A log for one batch of a phase that streams: its agents report no live events of their
     /// own (the phase reports its progress per batch instead).
-    pub fn quiet((flow_id, client_account_id): (Uuid, Uuid), phase: PhaseName, attempt: i32) -> Self {
+    pub fn quiet(flow: (Uuid, Uuid), phase: PhaseName, attempt: i32) -> Self {
         let (events, _) = tokio::sync::mpsc::unbounded_channel();
         TaskLog {
-            flow_id,
-            client_account_id,
-            tasks: Vec::new(),
-            events,
-            phase,
-            attempt,
             expected: 1,
-            floor: 0,
-            ceiling: 100,
+            ..Self::reporting(flow, phase, attempt, events)
         }
     }
 

@@ -18,6 +18,14 @@ async fn assets_by_id(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Asset>> {
         .collect())
 }
 
+/// The asset a gap or question names by its id as text (`None` if it is not an id).
+async fn asset_by_text_id(ctx: &Context<'_>, id: &str) -> Result<Option<Asset>> {
+    let Ok(id) = id.parse() else {
+        return Ok(None);
+    };
+    Ok(assets_by_id(ctx, &[id]).await?.pop())
+}
+
 /// The master flow's assets named by source key (assessment results keep keys).
 async fn assets_by_key(ctx: &Context<'_>, master: &[AssetRecord], keys: &[String]) -> Result<Vec<Asset>> {
     // One pass over the master's assets, not one per key (a wave can name thousands).
@@ -83,10 +91,7 @@ impl Wave {
 #[Object]
 impl CollectionGap {
     async fn asset(&self, ctx: &Context<'_>) -> Result<Option<Asset>> {
-        let Ok(id) = self.0.asset_id.parse() else {
-            return Ok(None);
-        };
-        Ok(assets_by_id(ctx, &[id]).await?.pop())
+        asset_by_text_id(ctx, &self.0.asset_id).await
     }
     async fn attribute(&self) -> &str {
         &self.0.attribute
@@ -104,10 +109,7 @@ impl CollectionQuestion {
         ID(self.0.id.clone())
     }
     async fn asset(&self, ctx: &Context<'_>) -> Result<Option<Asset>> {
-        let Ok(id) = self.0.asset_id.parse() else {
-            return Ok(None);
-        };
-        Ok(assets_by_id(ctx, &[id]).await?.pop())
+        asset_by_text_id(ctx, &self.0.asset_id).await
     }
     async fn attribute(&self) -> &str {
         &self.0.attribute
