@@ -3,24 +3,64 @@
 //! size is one statement with a handful of binds. SQLite has no arrays: it takes multi-row
 //! `VALUES` lists, chunked to stay under its 32,766 binds per statement.
 
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use std::sync::LazyLock;
 
-use super::{
-    AssetRecord, AssetStrategy, CleansedRecord, DependencyRecord, FlowRecord, ImportRecord, PgStore, SqliteStore,
-    TechDebtRecord,
+use sqlx::query_builder::Separated;
+use sqlx::{Database, Encode, Executor, IntoArguments, Postgres, QueryBuilder, Sqlite, Transaction, Type};
+use uuid::Uuid;
+
+use super::postgres::PgStore;
+use super::records::{
+    AssetRecord, AssetStrategy, CleansedRecord, DependencyRecord, FlowRecord, ImportRecord, TechDebtRecord,
 };
+use super::sqlite::SqliteStore;
 
-/// A re-run keeps each asset's id, validation and analysis results.
-const ASSET_UPSERT: &str = " ON CONFLICT (flow_id, source_key) DO UPDATE SET name = excluded.name, \
-     asset_type = excluded.asset_type, hostname = excluded.hostname, fqdn = excluded.fqdn, \
-     ip_address = excluded.ip_address, operating_system = excluded.operating_system, \
-     os_version = excluded.os_version, environment = excluded.environment, \
-     application = excluded.application, cpu_cores = excluded.cpu_cores, \
-     memory_gb = excluded.memory_gb, storage_gb = excluded.storage_gb, owner = excluded.owner, \
-     business_criticality = excluded.business_criticality, location = excluded.location, \
-     depends_on = excluded.depends_on, attributes = excluded.attributes, \
-     source_rows = excluded.source_rows, quality_score = excluded.quality_score, \
-     inventory_run = excluded.inventory_run, updated_at = excluded.updated_at";
+/// (name, PostgreSQL type, `new` or `kept`) of each of `asset_columns!`.
+macro_rules! asset_column_facts {
+    (; $($col:ident $pg_type:ident $how:ident $rerun:ident),+) => {
+        [$((stringify!($col), stringify!($pg_type), stringify!($rerun))),+]
+    };
+}
+
+/// Binds a chunk of assets as one array per column, in `asset_columns!` order.
+macro_rules! bind_asset_arrays {
+    ($query:expr, $chunk:expr; $($col:ident $pg_type:ident $how:ident $rerun:ident),+) => {
+        $query $(.bind(column($chunk, |a| asset_value!($how a.$col))))+
+    };
+}
+
+/// Pushes an asset's values onto a `VALUES` row, in `asset_columns!` order.
+macro_rules! push_asset_values {
+    ($row:ident, $a:ident; $($col:ident $pg_type:ident $how:ident $rerun:ident),+) => {
+        $row $(.push_bind(asset_value!($how $a.$col)))+
+    };
+}
+
+/// What a re-run's asset upsert writes over: the columns `asset_columns!` marks `new`. It keeps
+/// each asset's id, validation and analysis results.
+static ASSET_UPSERT: LazyLock<String> = LazyLock::new(|| {
+    let set: Vec<String> = asset_columns!(asset_column_facts!())
+        .iter()
+        .filter(|(_, _, rerun)| *rerun == "new")
+        .map(|(name, _, _)| format!("{name} = excluded.{name}"))
+        .collect();
+    format!(" ON CONFLICT (flow_id, source_key) DO UPDATE SET {}", set.join(", "))
+});
+
+/// PostgreSQL's asset upsert: one array per column ($1 the ids, …), unnested into rows.
+static PG_ASSET_UPSERT: LazyLock<String> = LazyLock::new(|| {
+    let arrays: Vec<String> = asset_columns!(asset_column_facts!())
+        .iter()
+        .enumerate()
+        .map(|(i, (_, pg_type, _))| format!("${}::{pg_type}[]", i + 1))
+        .collect();
+    format!(
+        "INSERT INTO assets ({}) SELECT * FROM UNNEST({}){}",
+        asset_columns!(),
+        arrays.join(", "),
+        *ASSET_UPSERT
+    )
+});
 
 /// Rows per PostgreSQL statement: large enough that the per-statement cost vanishes, small
 /// enough that one batch's arrays stay a few megabytes.
@@ -28,6 +68,38 @@ const PG_BATCH: usize = 10_000;
 
 fn column<'a, T, U>(rows: &'a [T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
+}
+
+/// Inserts a flow's rows as multi-row `VALUES` lists of `per_statement` rows each (SQLite's bulk
+/// insert, and both databases' for the smaller tables): `insert` names the table and columns,
+/// each row binds the flow's id and tenant and then what `push` binds of the row itself, and
+/// `tail` ends each statement.
+pub(super) async fn insert_flow_rows<'r, DB, T>(
+    tx: &mut Transaction<'static, DB>,
+    flow: &'r FlowRecord,
+    (insert, tail): (&'static str, &'static str),
+    rows: &'r [T],
+    per_statement: usize,
+    push: impl Fn(&mut Separated<'_, DB, &'static str>, &'r T),
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    Uuid: Encode<'r, DB> + Type<DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    for chunk in rows.chunks(per_statement) {
+        let mut statement = QueryBuilder::<DB>::new(insert);
+        statement.push_values(chunk, |mut row, r| {
+            row.push_bind(flow.id)
+                .push_bind(flow.client_account_id)
+                .push_bind(flow.engagement_id);
+            push(&mut row, r);
+        });
+        statement.push(tail);
+        statement.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 type PgTx = Transaction<'static, Postgres>;
@@ -81,48 +153,8 @@ impl PgStore {
 
     pub(super) async fn upsert_assets(tx: &mut PgTx, assets: &[AssetRecord]) -> Result<(), sqlx::Error> {
         for chunk in assets.chunks(PG_BATCH) {
-            let sql = format!(
-                "INSERT INTO assets ({}) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], \
-                 $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-                 $13::text[], $14::text[], $15::int8[], $16::float8[], $17::float8[], $18::text[], $19::text[], \
-                 $20::text[], $21::jsonb[], $22::jsonb[], $23::jsonb[], $24::float8[], $25::text[], $26::text[], \
-                 $27::text[], $28::text[], $29::int8[], $30::uuid[], $31::timestamptz[], $32::timestamptz[]){}",
-                asset_columns!(),
-                ASSET_UPSERT
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(column(chunk, |a| a.id))
-                .bind(column(chunk, |a| a.flow_id))
-                .bind(column(chunk, |a| a.client_account_id))
-                .bind(column(chunk, |a| a.engagement_id))
-                .bind(column(chunk, |a| a.source_key.as_str()))
-                .bind(column(chunk, |a| a.name.as_str()))
-                .bind(column(chunk, |a| a.asset_type.as_str()))
-                .bind(column(chunk, |a| a.hostname.as_deref()))
-                .bind(column(chunk, |a| a.fqdn.as_deref()))
-                .bind(column(chunk, |a| a.ip_address.as_deref()))
-                .bind(column(chunk, |a| a.operating_system.as_deref()))
-                .bind(column(chunk, |a| a.os_version.as_deref()))
-                .bind(column(chunk, |a| a.environment.as_deref()))
-                .bind(column(chunk, |a| a.application.as_deref()))
-                .bind(column(chunk, |a| a.cpu_cores))
-                .bind(column(chunk, |a| a.memory_gb))
-                .bind(column(chunk, |a| a.storage_gb))
-                .bind(column(chunk, |a| a.owner.as_deref()))
-                .bind(column(chunk, |a| a.business_criticality.as_deref()))
-                .bind(column(chunk, |a| a.location.as_deref()))
-                .bind(column(chunk, |a| &a.depends_on))
-                .bind(column(chunk, |a| &a.attributes))
-                .bind(column(chunk, |a| &a.source_rows))
-                .bind(column(chunk, |a| a.quality_score))
-                .bind(column(chunk, |a| a.validation_status.as_str()))
-                .bind(column(chunk, |a| a.validation_note.as_deref()))
-                .bind(column(chunk, |a| a.six_r_strategy.as_deref()))
-                .bind(column(chunk, |a| a.six_r_rationale.as_deref()))
-                .bind(column(chunk, |a| a.risk_score))
-                .bind(column(chunk, |a| a.inventory_run))
-                .bind(column(chunk, |a| a.created_at))
-                .bind(column(chunk, |a| a.updated_at))
+            let upsert = sqlx::query(sqlx::AssertSqlSafe(PG_ASSET_UPSERT.as_str()));
+            asset_columns!(bind_asset_arrays!(upsert, chunk))
                 .execute(&mut **tx)
                 .await?;
         }
@@ -215,22 +247,12 @@ impl SqliteStore {
         flow: &FlowRecord,
         records: &[ImportRecord],
     ) -> Result<(), sqlx::Error> {
-        for chunk in records.chunks(5000) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO raw_import_records \
-                 (flow_id, client_account_id, engagement_id, row_number, line_number, data) ",
-            );
-            insert.push_values(chunk, |mut row, record| {
-                row.push_bind(flow.id)
-                    .push_bind(flow.client_account_id)
-                    .push_bind(flow.engagement_id)
-                    .push_bind(record.row_number)
-                    .push_bind(record.line_number)
-                    .push_bind(&record.data);
-            });
-            insert.build().execute(&mut **tx).await?;
-        }
-        Ok(())
+        let insert = "INSERT INTO raw_import_records \
+                      (flow_id, client_account_id, engagement_id, row_number, line_number, data) ";
+        insert_flow_rows(tx, flow, (insert, ""), records, 5000, |row, r| {
+            row.push_bind(r.row_number).push_bind(r.line_number).push_bind(&r.data);
+        })
+        .await
     }
 
     pub(super) async fn insert_cleansed_records(
@@ -238,21 +260,12 @@ impl SqliteStore {
         flow: &FlowRecord,
         records: &[CleansedRecord],
     ) -> Result<(), sqlx::Error> {
-        for chunk in records.chunks(5000) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO cleansed_records (flow_id, client_account_id, engagement_id, position, record_key, data) ",
-            );
-            insert.push_values(chunk, |mut row, r| {
-                row.push_bind(flow.id)
-                    .push_bind(flow.client_account_id)
-                    .push_bind(flow.engagement_id)
-                    .push_bind(r.position)
-                    .push_bind(&r.record_key)
-                    .push_bind(&r.data);
-            });
-            insert.build().execute(&mut **tx).await?;
-        }
-        Ok(())
+        let insert =
+            "INSERT INTO cleansed_records (flow_id, client_account_id, engagement_id, position, record_key, data) ";
+        insert_flow_rows(tx, flow, (insert, ""), records, 5000, |row, r| {
+            row.push_bind(r.position).push_bind(&r.record_key).push_bind(&r.data);
+        })
+        .await
     }
 
     pub(super) async fn upsert_assets(tx: &mut SqliteTx, assets: &[AssetRecord]) -> Result<(), sqlx::Error> {
@@ -260,40 +273,9 @@ impl SqliteStore {
         for chunk in assets.chunks(1000) {
             let mut insert = QueryBuilder::<Sqlite>::new(concat!("INSERT INTO assets (", asset_columns!(), ") "));
             insert.push_values(chunk, |mut row, a| {
-                row.push_bind(a.id)
-                    .push_bind(a.flow_id)
-                    .push_bind(a.client_account_id)
-                    .push_bind(a.engagement_id)
-                    .push_bind(&a.source_key)
-                    .push_bind(&a.name)
-                    .push_bind(&a.asset_type)
-                    .push_bind(&a.hostname)
-                    .push_bind(&a.fqdn)
-                    .push_bind(&a.ip_address)
-                    .push_bind(&a.operating_system)
-                    .push_bind(&a.os_version)
-                    .push_bind(&a.environment)
-                    .push_bind(&a.application)
-                    .push_bind(a.cpu_cores)
-                    .push_bind(a.memory_gb)
-                    .push_bind(a.storage_gb)
-                    .push_bind(&a.owner)
-                    .push_bind(&a.business_criticality)
-                    .push_bind(&a.location)
-                    .push_bind(&a.depends_on)
-                    .push_bind(&a.attributes)
-                    .push_bind(&a.source_rows)
-                    .push_bind(a.quality_score)
-                    .push_bind(&a.validation_status)
-                    .push_bind(&a.validation_note)
-                    .push_bind(&a.six_r_strategy)
-                    .push_bind(&a.six_r_rationale)
-                    .push_bind(a.risk_score)
-                    .push_bind(a.inventory_run)
-                    .push_bind(a.created_at)
-                    .push_bind(a.updated_at);
+                asset_columns!(push_asset_values!(row, a));
             });
-            insert.push(ASSET_UPSERT);
+            insert.push(ASSET_UPSERT.as_str());
             insert.build().execute(&mut **tx).await?;
         }
         Ok(())
@@ -304,23 +286,15 @@ impl SqliteStore {
         flow: &FlowRecord,
         edges: &[DependencyRecord],
     ) -> Result<(), sqlx::Error> {
-        for chunk in edges.chunks(4000) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO asset_dependencies (flow_id, client_account_id, engagement_id, \
-                 source_asset_id, target_asset_id, dependency_type, confidence) ",
-            );
-            insert.push_values(chunk, |mut row, e| {
-                row.push_bind(flow.id)
-                    .push_bind(flow.client_account_id)
-                    .push_bind(flow.engagement_id)
-                    .push_bind(e.source_asset_id)
-                    .push_bind(e.target_asset_id)
-                    .push_bind(&e.dependency_type)
-                    .push_bind(e.confidence);
-            });
-            insert.build().execute(&mut **tx).await?;
-        }
-        Ok(())
+        let insert = "INSERT INTO asset_dependencies (flow_id, client_account_id, engagement_id, \
+                      source_asset_id, target_asset_id, dependency_type, confidence) ";
+        insert_flow_rows(tx, flow, (insert, ""), edges, 4000, |row, e| {
+            row.push_bind(e.source_asset_id)
+                .push_bind(e.target_asset_id)
+                .push_bind(&e.dependency_type)
+                .push_bind(e.confidence);
+        })
+        .await
     }
 
     pub(super) async fn insert_tech_debt(
@@ -328,27 +302,19 @@ impl SqliteStore {
         flow: &FlowRecord,
         items: &[TechDebtRecord],
     ) -> Result<(), sqlx::Error> {
-        for chunk in items.chunks(2500) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO tech_debt_items (id, flow_id, client_account_id, engagement_id, asset_id, \
-                 category, severity, description, end_of_life, lifecycle_status, support_level) ",
-            );
-            insert.push_values(chunk, |mut row, t| {
-                row.push_bind(t.id)
-                    .push_bind(flow.id)
-                    .push_bind(flow.client_account_id)
-                    .push_bind(flow.engagement_id)
-                    .push_bind(t.asset_id)
-                    .push_bind(&t.category)
-                    .push_bind(&t.severity)
-                    .push_bind(&t.description)
-                    .push_bind(t.end_of_life)
-                    .push_bind(&t.lifecycle_status)
-                    .push_bind(&t.support_level);
-            });
-            insert.build().execute(&mut **tx).await?;
-        }
-        Ok(())
+        let insert = "INSERT INTO tech_debt_items (flow_id, client_account_id, engagement_id, id, asset_id, \
+                      category, severity, description, end_of_life, lifecycle_status, support_level) ";
+        insert_flow_rows(tx, flow, (insert, ""), items, 2500, |row, t| {
+            row.push_bind(t.id)
+                .push_bind(t.asset_id)
+                .push_bind(&t.category)
+                .push_bind(&t.severity)
+                .push_bind(&t.description)
+                .push_bind(t.end_of_life)
+                .push_bind(&t.lifecycle_status)
+                .push_bind(&t.support_level);
+        })
+        .await
     }
 
     /// One UPDATE per chunk joined to a VALUES list (columns column1.. in SQLite).
@@ -374,5 +340,50 @@ impl SqliteStore {
             update.build().execute(&mut **tx).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ASSET_UPSERT, PG_ASSET_UPSERT};
+
+    fn words(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The statements made from `asset_columns!` are the ones written out by hand before it.
+    #[test]
+    fn asset_upsert_statements_come_from_the_one_column_list() {
+        assert_eq!(
+            words(&ASSET_UPSERT),
+            words(
+                "ON CONFLICT (flow_id, source_key) DO UPDATE SET name = excluded.name, \
+                 asset_type = excluded.asset_type, hostname = excluded.hostname, fqdn = excluded.fqdn, \
+                 ip_address = excluded.ip_address, operating_system = excluded.operating_system, \
+                 os_version = excluded.os_version, environment = excluded.environment, \
+                 application = excluded.application, cpu_cores = excluded.cpu_cores, \
+                 memory_gb = excluded.memory_gb, storage_gb = excluded.storage_gb, owner = excluded.owner, \
+                 business_criticality = excluded.business_criticality, location = excluded.location, \
+                 depends_on = excluded.depends_on, attributes = excluded.attributes, \
+                 source_rows = excluded.source_rows, quality_score = excluded.quality_score, \
+                 inventory_run = excluded.inventory_run, updated_at = excluded.updated_at"
+            )
+        );
+        assert_eq!(
+            words(&PG_ASSET_UPSERT),
+            words(&format!(
+                "INSERT INTO assets (id, flow_id, client_account_id, engagement_id, source_key, name, asset_type, \
+                 hostname, fqdn, ip_address, operating_system, os_version, environment, application, cpu_cores, \
+                 memory_gb, storage_gb, owner, business_criticality, location, depends_on, attributes, \
+                 source_rows, quality_score, validation_status, validation_note, six_r_strategy, \
+                 six_r_rationale, risk_score, inventory_run, created_at, updated_at) \
+                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], \
+                 $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+                 $13::text[], $14::text[], $15::int8[], $16::float8[], $17::float8[], $18::text[], $19::text[], \
+                 $20::text[], $21::jsonb[], $22::jsonb[], $23::jsonb[], $24::float8[], $25::text[], $26::text[], \
+                 $27::text[], $28::text[], $29::int8[], $30::uuid[], $31::timestamptz[], $32::timestamptz[]){}",
+                *ASSET_UPSERT
+            ))
+        );
     }
 }

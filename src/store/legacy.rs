@@ -16,7 +16,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{AuditRecord, FlowRecord, PhaseRunRecord, SqliteStore, StoreError, StoreResult};
+use super::handle::connect;
+use super::postgres::PgStore;
+use super::records::{AuditRecord, FlowRecord, PhaseRunRecord};
+use super::scope::{StoreError, StoreResult};
+use super::sqlite::SqliteStore;
 use crate::domain::PhaseName;
 
 /// A `discovery_flows` row with its `crewai_flow_state_extensions` row (LEFT JOIN on flow_id), as
@@ -206,7 +210,7 @@ pub async fn open_target(url: &str, dry_run: bool) -> anyhow::Result<Option<Box<
         anyhow::bail!("unsupported database URL: expected postgres://… or sqlite:…");
     }
     if !dry_run {
-        super::connect(url).await?;
+        connect(url).await?;
         if !postgres {
             let pool = SqliteStore::connect(url).await?.pool;
             return Ok(Some(Box::new(SqliteTarget { pool })));
@@ -249,11 +253,11 @@ pub async fn open_target(url: &str, dry_run: bool) -> anyhow::Result<Option<Box<
 }
 
 /// The target implementation for one backend; PostgreSQL and SQLite differ only in how a list
-/// is bound (`$in_ids` on parameter $1, `$in_texts` on $2, as in sql.rs) and how a write
-/// transaction begins.
+/// is bound (`in_ids!` on parameter $1 and the store's `ids()`, as in sql.rs; `$in_texts` on $2)
+/// and how a write transaction begins.
 macro_rules! legacy_target {
-    ($target:ident, $pool:ty, backend = $backend:literal, begin = $begin:literal,
-     in_ids = $in_ids:literal, in_texts = $in_texts:literal, ids = $ids:expr, texts = $texts:expr) => {
+    ($target:ident, $store:ident, $db:ident, $pool:ty, begin = $begin:literal, in_texts = $in_texts:literal,
+     texts = $texts:expr) => {
         pub struct $target {
             pool: $pool,
         }
@@ -261,7 +265,7 @@ macro_rules! legacy_target {
         #[async_trait]
         impl LegacyTarget for $target {
             fn backend(&self) -> &'static str {
-                $backend
+                $store::BACKEND
             }
 
             async fn write_batch(&self, batch: &[LegacyWrite]) -> StoreResult<Vec<WriteOutcome>> {
@@ -269,38 +273,13 @@ macro_rules! legacy_target {
                 let mut outcomes = Vec::with_capacity(batch.len());
                 for write in batch {
                     let flow = &write.flow;
-                    let inserted = sqlx::query(concat!(
+                    let insert = sqlx::query(concat!(
                         "INSERT INTO unified_flow_states (",
                         flow_columns!(),
                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
                          $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING"
-                    ))
-                    .bind(flow.id)
-                    .bind(&flow.flow_id)
-                    .bind(flow.flow_type)
-                    .bind(flow.master_flow_id)
-                    .bind(flow.client_account_id)
-                    .bind(flow.engagement_id)
-                    .bind(flow.user_id)
-                    .bind(&flow.name)
-                    .bind(flow.status)
-                    .bind(flow.current_phase)
-                    .bind(&flow.flow_configuration)
-                    .bind(&flow.flow_state)
-                    .bind(&flow.phases_completed)
-                    .bind(flow.progress_percentage)
-                    .bind(flow.data_import_id)
-                    .bind(&flow.performance_metrics)
-                    .bind(&flow.quality_scores)
-                    .bind(flow.auto_advance)
-                    .bind(flow.version)
-                    .bind(flow.created_at)
-                    .bind(flow.updated_at)
-                    .bind(flow.completed_at)
-                    .bind(flow.deleted_at)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    ));
+                    let inserted = bind_flow!(insert, flow).execute(&mut *tx).await?.rows_affected();
                     if inserted == 0 {
                         // Which row was in the way: this very flow (an earlier run) or another
                         // flow holding the same flow_id.
@@ -321,46 +300,12 @@ macro_rules! legacy_target {
                     }
                     let mut runs = 0;
                     for run in &write.runs {
-                        runs += sqlx::query(concat!(
-                            "INSERT INTO flow_phase_runs (",
-                            run_columns!(),
-                            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                             ON CONFLICT DO NOTHING"
-                        ))
-                        .bind(run.id)
-                        .bind(run.flow_id)
-                        .bind(run.client_account_id)
-                        .bind(run.engagement_id)
-                        .bind(run.phase)
-                        .bind(run.status)
-                        .bind(run.attempt)
-                        .bind(run.progress)
-                        .bind(run.requested_by)
-                        .bind(run.created_at)
-                        .bind(run.started_at)
-                        .bind(run.completed_at)
-                        .bind(&run.result)
-                        .bind(&run.error)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                        runs += insert_run!("ON CONFLICT DO NOTHING", run)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
                     }
-                    let audit = &write.audit;
-                    sqlx::query(
-                        "INSERT INTO audit_events \
-                         (id, flow_id, client_account_id, engagement_id, user_id, action, details, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(audit.id)
-                    .bind(audit.flow_id)
-                    .bind(audit.client_account_id)
-                    .bind(audit.engagement_id)
-                    .bind(audit.user_id)
-                    .bind(&audit.action)
-                    .bind(&audit.details)
-                    .bind(audit.created_at)
-                    .execute(&mut *tx)
-                    .await?;
+                    $store::insert_audit(&mut tx, &write.audit).await?;
                     outcomes.push(WriteOutcome::Inserted { runs });
                 }
                 tx.commit().await?;
@@ -370,11 +315,11 @@ macro_rules! legacy_target {
             async fn existing(&self, ids: &[Uuid], flow_ids: &[String]) -> StoreResult<Vec<(Uuid, String)>> {
                 Ok(sqlx::query_as(concat!(
                     "SELECT id, flow_id FROM unified_flow_states WHERE id ",
-                    $in_ids,
+                    in_ids!($db),
                     " OR flow_id ",
                     $in_texts
                 ))
-                .bind(($ids)(ids))
+                .bind($store::ids(ids))
                 .bind(($texts)(flow_ids))
                 .fetch_all(&self.pool)
                 .await?)
@@ -385,17 +330,17 @@ macro_rules! legacy_target {
                     "SELECT ",
                     flow_columns!(),
                     " FROM unified_flow_states WHERE id ",
-                    $in_ids
+                    in_ids!($db)
                 ))
-                .bind(($ids)(ids))
+                .bind($store::ids(ids))
                 .fetch_all(&self.pool)
                 .await?;
                 let runs = sqlx::query_as(concat!(
                     "SELECT flow_id, phase FROM flow_phase_runs WHERE flow_id ",
-                    $in_ids,
+                    in_ids!($db),
                     " AND status = 'completed'"
                 ))
-                .bind(($ids)(ids))
+                .bind($store::ids(ids))
                 .fetch_all(&self.pool)
                 .await?;
                 Ok((flows, runs))
@@ -406,22 +351,20 @@ macro_rules! legacy_target {
 
 legacy_target!(
     PgTarget,
+    PgStore,
+    Postgres,
     PgPool,
-    backend = "postgres",
     begin = "BEGIN",
-    in_ids = "= ANY($1)",
     in_texts = "= ANY($2)",
-    ids = |ids: &[Uuid]| ids.to_vec(),
     texts = |texts: &[String]| texts.to_vec()
 );
 
 legacy_target!(
     SqliteTarget,
+    SqliteStore,
+    Sqlite,
     SqlitePool,
-    backend = "sqlite",
     begin = "BEGIN IMMEDIATE",
-    in_ids = "IN (SELECT unhex(value) FROM json_each($1))",
     in_texts = "IN (SELECT value FROM json_each($2))",
-    ids = |ids: &[Uuid]| Value::from(ids.iter().map(|id| id.simple().to_string()).collect::<Vec<_>>()).to_string(),
     texts = |texts: &[String]| Value::from(texts.to_vec()).to_string()
 );

@@ -10,16 +10,17 @@ use sqlx::{Connection, Postgres};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::Unit;
+use super::scope::Unit;
 
 #[derive(Clone)]
 pub struct PgStore {
     pub(super) pool: PgPool,
     options: PgConnectOptions,
-    reads: Arc<AtomicU64>,
+    pub(super) reads: Arc<AtomicU64>,
 }
 
 impl PgStore {
+    pub(super) const BACKEND: &str = "postgres";
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
     /// The pool connects lazily: `store::connect` migrates first (which creates the application
@@ -41,14 +42,14 @@ impl PgStore {
 
     /// Migrations run on a connection of their own, as the configured user: the pool's
     /// connections switch to the application role, which may not change the schema.
-    async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    pub(super) async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
         let mut conn = PgConnection::connect_with(&self.options).await?;
         Self::MIGRATOR.run_direct(None, &mut conn, false).await?;
         conn.close().await?;
         Ok(())
     }
 
-    async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
+    pub(super) async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
         let holds =
             sqlx::query_scalar("SELECT NOT (rolsuper OR rolbypassrls) FROM pg_roles WHERE rolname = current_user")
                 .fetch_one(&self.pool)
@@ -58,7 +59,7 @@ impl PgStore {
 
     /// BEGIN and the unit's transaction-local setting in one round trip; the row-level security
     /// policies read it, so whatever the transaction runs sees only the unit's rows.
-    async fn begin_read(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    pub(super) async fn begin_read(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
         let begin = match unit {
             // A UUID prints as hex digits and dashes: nothing in it needs quoting.
             Unit::Tenant(id) => format!("BEGIN; SET LOCAL flowgraph.client_account_id = '{id}'"),
@@ -67,19 +68,19 @@ impl PgStore {
         self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await
     }
 
-    async fn begin_write(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    pub(super) async fn begin_write(&self, unit: Unit) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
         self.begin_read(unit).await
     }
 
     /// Two batches write their rows at once (the bulk inserts and updates take one backend's
     /// core each) and commit in order.
-    const BATCH_WRITERS: usize = 2;
+    pub(super) const BATCH_WRITERS: usize = 2;
 
-    fn ids(ids: &[Uuid]) -> Vec<Uuid> {
+    pub(super) fn ids(ids: &[Uuid]) -> Vec<Uuid> {
         ids.to_vec()
     }
 
-    async fn analyze_table(pool: &PgPool, table: &str) -> Result<(), sqlx::Error> {
+    pub(super) async fn analyze_table(pool: &PgPool, table: &str) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT flowgraph_analyze($1)")
             .bind(table)
             .execute(pool)
@@ -87,13 +88,13 @@ impl PgStore {
         Ok(())
     }
 
-    fn ints(values: &[i32]) -> Vec<i32> {
+    pub(super) fn ints(values: &[i32]) -> Vec<i32> {
         values.to_vec()
     }
 
     /// Wakes every replica's event pump when the transaction commits. The payload is small (the
     /// flow and its last sequence); listeners read the events themselves from `flow_events`.
-    async fn notify(
+    pub(super) async fn notify(
         tx: &mut sqlx::Transaction<'static, Postgres>,
         flow_id: Uuid,
         sequence: i64,
@@ -109,7 +110,7 @@ impl PgStore {
     /// Listens on the event channel for as long as the receiver lives, reconnecting after a
     /// lost connection. NOTIFY is only a wake-up: one lost while disconnected is caught up by
     /// the pump's periodic read of the event heads.
-    fn wakeups(&self) -> Option<mpsc::Receiver<Uuid>> {
+    pub(super) fn wakeups(&self) -> Option<mpsc::Receiver<Uuid>> {
         let (sender, receiver) = mpsc::channel(1024);
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -166,12 +167,3 @@ const USE_APP_ROLE: &str = "DO $$ BEGIN \
        AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolbypassrls)) THEN \
         IF pg_has_role(current_user, 'flowgraph_app', 'MEMBER') THEN SET ROLE flowgraph_app; END IF; \
     END IF; END $$";
-
-impl_sql_store!(
-    PgStore,
-    Postgres,
-    backend = "postgres",
-    in_ids = "= ANY($1)",
-    in_ints = "= ANY($1)",
-    claim_lock = " FOR UPDATE OF r SKIP LOCKED"
-);

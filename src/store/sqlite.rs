@@ -9,13 +9,16 @@ use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
 
+use super::scope::Unit;
+
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
-    reads: Arc<AtomicU64>,
+    pub(super) reads: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
+    pub(super) const BACKEND: &str = "sqlite";
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
@@ -35,40 +38,40 @@ impl SqliteStore {
         })
     }
 
-    async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    pub(super) async fn run_migrations(&self) -> Result<(), sqlx::migrate::MigrateError> {
         Self::MIGRATOR.run(&self.pool).await
     }
 
-    async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
+    pub(super) async fn row_security(&self) -> Result<Option<bool>, sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(None)
     }
 
     /// A deferred transaction: a consistent snapshot for a unit of reads.
-    async fn begin_read(&self, _: super::Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    pub(super) async fn begin_read(&self, _: Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin().await
     }
 
     /// SQLite has one writer. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction
     /// that reads and then writes waits its turn (busy_timeout) instead of failing on upgrade.
-    async fn begin_write(&self, _: super::Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    pub(super) async fn begin_write(&self, _: Unit) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// One writer: a second batch would only wait for the write lock.
-    const BATCH_WRITERS: usize = 1;
+    pub(super) const BATCH_WRITERS: usize = 1;
 
-    async fn analyze_table(_: &SqlitePool, _: &str) -> Result<(), sqlx::Error> {
+    pub(super) async fn analyze_table(_: &SqlitePool, _: &str) -> Result<(), sqlx::Error> {
         Ok(())
     }
 
     /// A list of numbers travels as one JSON array.
-    fn ints(values: &[i32]) -> String {
+    pub(super) fn ints(values: &[i32]) -> String {
         serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
     }
 
     /// UUIDs are stored as 16-byte blobs; a list travels as one JSON array of hex strings.
-    fn ids(ids: &[Uuid]) -> String {
+    pub(super) fn ids(ids: &[Uuid]) -> String {
         let hex: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
         serde_json::Value::from(hex).to_string()
     }
@@ -76,20 +79,11 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// One process owns a SQLite file: its own pump is woken directly, nothing to notify.
-    async fn notify(_: &mut sqlx::Transaction<'static, Sqlite>, _: Uuid, _: i64) -> Result<(), sqlx::Error> {
+    pub(super) async fn notify(_: &mut sqlx::Transaction<'static, Sqlite>, _: Uuid, _: i64) -> Result<(), sqlx::Error> {
         Ok(())
     }
 
-    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Uuid>> {
+    pub(super) fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Uuid>> {
         None
     }
 }
-
-impl_sql_store!(
-    SqliteStore,
-    Sqlite,
-    backend = "sqlite",
-    in_ids = "IN (SELECT unhex(value) FROM json_each($1))",
-    in_ints = "IN (SELECT value FROM json_each($1))",
-    claim_lock = ""
-);
