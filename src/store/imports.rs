@@ -17,7 +17,10 @@ pub trait ImportStore: Send + Sync {
         scope: &TenantScope,
         flow_id: Uuid,
         limit: Option<i64>,
-    ) -> StoreResult<Vec<ImportRecord>>;
+    ) -> StoreResult<Vec<ImportRecord>> {
+        // Row numbers start at 1.
+        self.import_page(scope, flow_id, 0, limit.unwrap_or(i64::MAX)).await
+    }
     /// A page of the flow's imported rows after row number `after`, in order.
     async fn import_page(
         &self,
@@ -27,7 +30,10 @@ pub trait ImportStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<ImportRecord>>;
     async fn field_mappings(&self, scope: &TenantScope, flow_ids: &[Uuid]) -> StoreResult<Vec<FieldMappingRecord>>;
-    async fn cleansed_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<CleansedRecord>>;
+    /// All the flow's cleansed records, in order (positions start at 0).
+    async fn cleansed_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<CleansedRecord>> {
+        self.cleansed_page(scope, flow_id, -1, i64::MAX).await
+    }
     /// A page of the flow's cleansed records after position `after`, in order.
     async fn cleansed_page(
         &self,
@@ -49,27 +55,6 @@ macro_rules! impl_import_store {
     ($store:ident, $db:ident) => {
         #[async_trait]
         impl ImportStore for $store {
-            async fn import_records(
-                &self,
-                scope: &TenantScope,
-                flow_id: Uuid,
-                limit: Option<i64>,
-            ) -> StoreResult<Vec<ImportRecord>> {
-                tenant_read!(
-                    self,
-                    scope,
-                    fetch_all(
-                        sqlx::query_as(concat!(
-                            "SELECT row_number, line_number, data FROM raw_import_records WHERE flow_id = $1 AND",
-                            tenant_2_3!(),
-                            "ORDER BY row_number LIMIT $4"
-                        )),
-                        flow_id,
-                        limit.unwrap_or(i64::MAX),
-                    )
-                )
-            }
-
             async fn import_page(
                 &self,
                 scope: &TenantScope,
@@ -110,21 +95,6 @@ macro_rules! impl_import_store {
                         tenant_2_3!(),
                         "ORDER BY flow_id, position"
                     )),
-                )
-            }
-
-            async fn cleansed_records(&self, scope: &TenantScope, flow_id: Uuid) -> StoreResult<Vec<CleansedRecord>> {
-                tenant_read!(
-                    self,
-                    scope,
-                    fetch_all(
-                        sqlx::query_as(concat!(
-                            "SELECT position, record_key, data FROM cleansed_records WHERE flow_id = $1 AND",
-                            tenant_2_3!(),
-                            "ORDER BY position"
-                        )),
-                        flow_id,
-                    )
                 )
             }
 
