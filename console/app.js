@@ -32,7 +32,7 @@
         if (v === null || v === undefined || v === false) return;
         if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
         else if (k === 'class') el.className = v;
-        else if (k === 'style') el.setAttribute('style', v);
+        else if (k === 'style') el.style.cssText = v; // CSSOM: the page's CSP refuses style attributes
         else if (k in el && typeof v !== 'string') el[k] = v;
         else el.setAttribute(k, v === true ? '' : v);
       });

@@ -335,10 +335,20 @@ fn path_dependencies() -> BTreeSet<String> {
         .collect()
 }
 
-/// Paths the crate reads at compile time (include_str!, include_bytes!, sqlx::migrate!), as their
-/// first component relative to the repository root: the image build needs them copied.
+/// Paths the crate reads at compile time (include_str!, include_bytes!, sqlx::migrate!; build.rs
+/// and the files it names), as their first component relative to the repository root: the image
+/// build needs them copied.
 fn compile_time_inputs() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    if root().join("build.rs").is_file() {
+        out.insert("build.rs".to_string());
+        // Its string literals that are files of the repository (console/app.js, say).
+        for piece in read("build.rs").split('"') {
+            if !piece.is_empty() && !piece.contains(char::is_whitespace) && root().join(piece).is_file() {
+                out.insert(piece.split('/').next().unwrap().to_string());
+            }
+        }
+    }
     for file in files_under("src").into_iter().filter(|f| f.ends_with(".rs")) {
         let text = read(&file);
         for marker in ["include_str!(\"", "include_bytes!(\"", "migrate!(\""] {

@@ -1,9 +1,8 @@
 //! The axum router: /graphql, /graphql/ws, /playground, /console, /health, /ready, /metrics, the REST
 //! compatibility routes under /api/v1, with request ids and tracing.
 
-mod console;
 mod graphql;
-mod playground;
+mod pages;
 pub mod rest;
 mod server_health;
 mod ws;
@@ -70,7 +69,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request<Body>) -> R
             )
                 .into_response();
         }
-        return playground::index().await.into_response();
+        return pages::playground_page(request).await;
     }
     let (mut parts, _) = request.into_parts();
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
@@ -87,27 +86,23 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
-    let mut routes = Router::new()
+    let routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions))
         .route("/health", get(server_health::health))
         .route("/ready", get(server_health::ready))
         .route("/metrics", get(server_health::metrics))
-        // The console only calls the public API, so production keeps it (FLOWGRAPH_CONSOLE=false hides it).
         .merge(rest::router());
+    let mut routes = routes.with_state(state);
+    // Static pages with their own caching and security headers (pages.rs). The console only calls
+    // the public API, so production keeps it (FLOWGRAPH_CONSOLE=false hides it).
     if limits.console {
-        routes = routes
-            .route("/console", get(console::index))
-            .route("/console/", get(console::index))
-            .route("/console/assets/{file}", get(console::asset));
+        routes = routes.merge(pages::console());
     }
     if limits.playground {
-        routes = routes
-            .route("/playground", get(playground::index))
-            .route("/playground/assets/{file}", get(playground::asset));
+        routes = routes.merge(pages::playground());
     }
     routes
-        .with_state(state)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             limits.request_timeout,

@@ -108,19 +108,42 @@ async fn production_hides_the_schema_and_needs_a_secret() {
     assert!(refused.err().unwrap().to_string().contains("FLOWGRAPH_JWT_SECRET"));
 }
 
+/// Each page's switch turns off every URL of that page (its files too, hashed or not), and only
+/// that page; GET /graphql goes with the playground.
 #[tokio::test]
-async fn the_console_switch_turns_it_off() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.limits.console = false)
+async fn the_page_switches_turn_off_their_pages_alone() {
+    let console = [
+        "/console",
+        "/console/",
+        "/console/index.html",
+        "/console/assets/app.js",
+        "/console/assets/cytoscape.min.js?v=0123456789abcdef",
+    ];
+    let playground = [
+        "/playground",
+        "/playground/index.html",
+        "/playground/assets/app.js",
+        "/playground/assets/graphiql.min.js?v=0123456789abcdef",
+        "/graphql",
+    ];
+    for (off, on) in [(&console, &playground), (&playground, &console)] {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.limits.console = off[0] != "/console";
+            s.limits.playground = off[0] != "/playground";
+        })
         .await
         .unwrap();
-    for path in ["/console", "/console/assets/app.js"] {
-        assert_eq!(
-            app.http.get(app.url(path)).send().await.unwrap().status(),
-            404,
-            "{path}"
-        );
+        for (paths, status) in [(off, 404), (on, 200)] {
+            for path in paths {
+                assert_eq!(
+                    app.http.get(app.url(path)).send().await.unwrap().status(),
+                    status,
+                    "{path} with {} off",
+                    off[0]
+                );
+            }
+        }
     }
-    assert_eq!(app.http.get(app.url("/playground")).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod load;
 mod rest;
 mod row_security;
 mod schema;
+mod static_files;
 mod streaming;
 mod tenancy;
 mod ws_client;

@@ -1,6 +1,7 @@
 //! Headless Chromium driven over the Chrome DevTools Protocol: a websocket, JSON commands,
 //! answers matched by id. Just what the browser tests need (navigate, evaluate, set a file,
-//! screenshot), so no browser-automation crate has to be built.
+//! screenshot, the page's Content-Security-Policy violations), so no browser-automation crate has
+//! to be built.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -15,6 +16,18 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Runs in every document before its own scripts (DevTools' scripts are exempt from the page's
+/// CSP): records each `securitypolicyviolation` the page reports in `window.__cspViolations`.
+const CSP_LISTENER: &str = r#"
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__cspViolations.push({
+    directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample,
+    at: e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber, disposition: e.disposition
+  });
+}, true);
+"#;
 
 pub struct Browser {
     ws: Socket,
@@ -122,6 +135,12 @@ impl Browser {
         browser.call("Page.enable", json!({})).await;
         browser
             .call(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": CSP_LISTENER }),
+            )
+            .await;
+        browser
+            .call(
                 "Emulation.setDeviceMetricsOverride",
                 json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
             )
@@ -163,8 +182,10 @@ impl Browser {
         self.send(Some(&session), method, params).await
     }
 
-    /// Opens `url` and waits for the document to load.
+    /// Opens `url` and waits for the document to load. The page being left must have had no CSP
+    /// violation.
     pub async fn goto(&mut self, url: &str) {
+        self.assert_no_csp_violations().await;
         self.call("Page.navigate", json!({ "url": url })).await;
         self.wait_for("the page to load", "document.readyState === 'complete'", 30)
             .await;
@@ -182,6 +203,29 @@ impl Browser {
             panic!("page script failed: {expression}\n{details:#}");
         }
         result["result"]["value"].clone()
+    }
+
+    /// What the page's Content-Security-Policy refused since the document loaded (nothing for a
+    /// document that did not load with the listener, such as the first about:blank).
+    pub async fn csp_violations(&mut self) -> Vec<Value> {
+        let found = self.eval("window.__cspViolations || []").await;
+        found.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Fails the test, with a screenshot, when the page reported any CSP violation: the pages must
+    /// work under their policy, not around it. Each scenario ends with this.
+    pub async fn assert_no_csp_violations(&mut self) {
+        let violations = self.csp_violations().await;
+        if !violations.is_empty() {
+            let location = self.eval("location.href").await;
+            let shot = self.screenshot("failed-csp-violation.png").await;
+            panic!(
+                "{location} reported {} CSP violation(s) (screenshot {}):\n{:#}",
+                violations.len(),
+                shot.display(),
+                Value::Array(violations)
+            );
+        }
     }
 
     /// Polls `condition` until it is truthy and returns its value; on timeout, saves a screenshot

@@ -1,7 +1,8 @@
 //! The real server driven in headless Chromium: the GraphiQL playground and the console.
 //! Each runs on SQLite and on PostgreSQL (when `TEST_DATABASE_URL` is set), like `tests/api`.
 //! Each test skips, saying so, when no Chromium binary is installed (`.ci/run` installs one).
-//! Screenshots land in `target/screenshots/`.
+//! Screenshots land in `target/screenshots/`. Every scenario fails on any Content-Security-Policy
+//! violation its pages report (`Browser::assert_no_csp_violations`).
 
 mod cdp;
 #[allow(dead_code)]
@@ -49,6 +50,42 @@ async fn run_in_graphiql(browser: &mut Browser, kind: &str) {
         .await;
 }
 
+/// The page's policy is in force and the test hears about its refusals: an inline script, a
+/// script and connections (fetch and websocket) to another host are refused and reported. Then
+/// the record is cleared, so the scenario's own check counts only what the page itself does.
+async fn assert_the_policy_refuses_and_reports(browser: &mut Browser) {
+    browser.assert_no_csp_violations().await;
+    browser
+        .eval(
+            "(() => { \
+               const inline = document.createElement('script'); \
+               inline.textContent = 'window.__inlineRan = true'; \
+               document.head.appendChild(inline); \
+               const remote = document.createElement('script'); \
+               remote.src = 'http://elsewhere.invalid/x.js'; \
+               document.head.appendChild(remote); \
+               fetch('http://elsewhere.invalid/steal').catch(() => {}); \
+               try { new WebSocket('ws://elsewhere.invalid/graphql/ws'); } catch (e) {} \
+             })()",
+        )
+        .await;
+    let refused = browser
+        .wait_for(
+            "the four refusals",
+            "window.__cspViolations.length >= 4 && window.__cspViolations.map(v => v.directive).sort()",
+            10,
+        )
+        .await;
+    assert_eq!(
+        refused,
+        json!(["connect-src", "connect-src", "script-src-elem", "script-src-elem"]),
+        "{:#}",
+        browser.eval("window.__cspViolations").await
+    );
+    assert_eq!(browser.eval("window.__inlineRan === undefined").await, json!(true));
+    browser.eval("window.__cspViolations.length = 0").await;
+}
+
 async fn playground_runs_a_query_and_receives_a_subscription_event(app: TestApp) {
     let Some(mut browser) = Browser::launch().await else {
         return;
@@ -62,6 +99,7 @@ async fn playground_runs_a_query_and_receives_a_subscription_event(app: TestApp)
         .await;
     // The token left the address bar and sits in the Headers tab.
     assert_eq!(browser.eval("location.hash").await, json!(""));
+    assert_the_policy_refuses_and_reports(&mut browser).await;
 
     let query = "query Flows {\n  flows(first: 5) {\n    totalCount\n    nodes { id name status }\n  }\n}\n";
     browser
@@ -125,6 +163,34 @@ async fn playground_runs_a_query_and_receives_a_subscription_event(app: TestApp)
         "{event:#}"
     );
     screenshot(&mut browser, &app, "playground.png").await;
+    // GraphiQL's panels and dialogs work under the page's policy (its dialogs add the one inline
+    // style the policy allows by hash, src/http/pages.rs).
+    browser
+        .eval("document.querySelector('[aria-label=\"Show Documentation Explorer\"]').click()")
+        .await;
+    browser
+        .wait_for(
+            "the documentation explorer",
+            "!!document.querySelector('.graphiql-doc-explorer')",
+            10,
+        )
+        .await;
+    for button in ["Open settings dialog", "Open short keys dialog"] {
+        browser
+            .eval(&format!("document.querySelector('[aria-label=\"{button}\"]').click()"))
+            .await;
+        browser
+            .wait_for(button, "!!document.querySelector('[role=dialog]')", 10)
+            .await;
+        browser
+            .eval("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))")
+            .await;
+        browser
+            .wait_for("the dialog to close", "!document.querySelector('[role=dialog]')", 10)
+            .await;
+    }
+    // The subscription's websocket to this server was allowed by connect-src 'self'.
+    browser.assert_no_csp_violations().await;
 }
 
 /// Counts rows matching `selector` in the page.
@@ -167,6 +233,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map(mut app: Te
     );
     // A marker that a reload would wipe: everything below happens in this one page.
     browser.eval("window.__sameDocument = true").await;
+    assert_the_policy_refuses_and_reports(&mut browser).await;
 
     // A file that is neither CSV nor JSON gets a message, not an upload.
     let picture = temp_file("estate.png", b"\x89PNG\r\n\x1a\nnot a spreadsheet");
@@ -387,6 +454,7 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map(mut app: Te
         )
         .await;
     screenshot(&mut browser, &app, "console-signin.png").await;
+    browser.assert_no_csp_violations().await;
 }
 
 async fn console_shows_a_viewer_no_buttons_it_may_not_press(app: TestApp) {
@@ -455,6 +523,7 @@ async fn console_shows_a_viewer_no_buttons_it_may_not_press(app: TestApp) {
         json!(0),
         "no lifecycle buttons"
     );
+    browser.assert_no_csp_violations().await;
 }
 
 on_both_databases!(
