@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-use super::{Server, load, percentile};
+use super::measure::{load, percentile};
+use super::server::Server;
 
 /// flowgraph's nested read in PostGraphile's generated names, with the store's order (flows by
 /// id descending, live ones; assets by source key) so both take the same first 20 and 50.

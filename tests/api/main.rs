@@ -12,6 +12,8 @@ mod limits;
 mod live;
 mod load;
 mod rest;
+mod rest_client;
+mod rest_legacy;
 mod row_security;
 mod schema;
 mod static_files;

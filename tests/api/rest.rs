@@ -1,192 +1,20 @@
 //! The REST compatibility routes under /api/v1: new and old, tenancy, bad input, and the OpenAPI
-//! document (every response here is also checked against the document's schema).
+//! document (every response here is also checked against the document's schema). The old
+//! services' own flow is in `rest_legacy`; requests and the schema check in `rest_client`.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use flowgraph::domain::Role;
 use flowgraph::http::rest::ROUTES;
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, SAMPLE_CSV, SAMPLE_JSON, Tenant, TestApp, spawn_app_with};
+use crate::helpers::{Backend, Tenant, TestApp, spawn_app_with};
 use crate::on_both_databases;
-
-/// The sample's end-of-life truth was judged on this day.
-const AS_OF: &str = "2026-11-25";
-const OPENAPI: &str = "/api/v1/openapi.json";
-
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The `{ "error": { code, message } }` body's code, or a panic that shows the answer.
-    fn error_code(&self) -> &str {
-        let error = self.body["error"].as_object();
-        assert!(
-            error.is_some_and(|e| e.len() == 2 && e["message"].is_string()),
-            "expected the error shape: {} {:#}",
-            self.status,
-            self.body
-        );
-        self.body["error"]["code"].as_str().unwrap()
-    }
-
-    fn expect(self, status: u16) -> Value {
-        assert_eq!(self.status, status, "{:#}", self.body);
-        self.body
-    }
-}
-
-/// Sends `body` as it is (JSON text or not).
-async fn send_raw(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Answer {
-    let mut request = app.http.request(method, app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.header("content-type", "application/json").body(body);
-    }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text:?}"));
-    Answer { status, headers, body }
-}
-
-async fn get(app: &TestApp, path: &str, token: Option<&str>) -> Answer {
-    send_raw(app, Method::GET, path, token, None).await
-}
-
-async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> Answer {
-    send_raw(app, Method::POST, path, token, Some(body.to_string())).await
-}
-
-async fn openapi(app: &TestApp) -> Value {
-    get(app, OPENAPI, None).await.expect(200)
-}
-
-fn sample_flow_body() -> Value {
-    json!({ "flow_type": "discovery", "name": "rest sample", "csv": SAMPLE_CSV,
-        "configuration": { "lifecycleAsOf": AS_OF } })
-}
-
-async fn create(app: &TestApp, token: &str) -> String {
-    let flow = post(app, "/api/v1/flows/create", Some(token), sample_flow_body())
-        .await
-        .expect(201);
-    flow["id"].as_str().unwrap().to_string()
-}
-
-/// Polls the status until no phase is queued or running. A flow run with `all` queues each next
-/// phase in the transaction that finishes the previous one, so it is idle only once it stopped.
-async fn until_idle(app: &TestApp, token: &str, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let flow = get(app, &format!("/api/v1/flows/{id}/status"), Some(token))
-            .await
-            .expect(200);
-        let busy = flow["phases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["status"] == "queued" || p["status"] == "running");
-        if !busy {
-            return flow;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "still busy: {flow:#}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Checks `value` against `schema` of the served OpenAPI document: every object has exactly the
-/// schema's properties, nulls only where nullable, types, enums and formats as documented.
-fn check(document: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
-    macro_rules! ensure {
-        ($cond:expr, $($why:tt)+) => {
-            if !$cond {
-                return Err(format!("{at}: {}", format!($($why)+)));
-            }
-        };
-    }
-    if let Some(target) = schema["$ref"].as_str() {
-        let name = target.strip_prefix("#/components/schemas/").unwrap();
-        return check(document, &document["components"]["schemas"][name], value, at);
-    }
-    if let Some(options) = schema["oneOf"].as_array() {
-        let errors: Vec<String> = options
-            .iter()
-            .filter_map(|option| check(document, option, value, at).err())
-            .collect();
-        ensure!(errors.len() < options.len(), "fits none of the options: {errors:?}");
-        return Ok(());
-    }
-    if value.is_null() {
-        ensure!(schema["nullable"] == true, "null, but not nullable");
-        return Ok(());
-    }
-    if let Some(values) = schema["enum"].as_array() {
-        ensure!(values.contains(value), "{value} not in {values:?}");
-    }
-    match schema["type"].as_str().unwrap_or_default() {
-        "object" => {
-            let Some(object) = value.as_object() else {
-                return Err(format!("{at}: not an object: {value}"));
-            };
-            if let Some(properties) = schema["properties"].as_object() {
-                let documented: BTreeSet<&String> = properties.keys().collect();
-                let present: BTreeSet<&String> = object.keys().collect();
-                ensure!(present == documented, "fields {present:?}, documented {documented:?}");
-                for (name, property) in properties {
-                    check(document, property, &object[name], &format!("{at}.{name}"))?;
-                }
-            }
-        }
-        "array" => {
-            let Some(items) = value.as_array() else {
-                return Err(format!("{at}: not an array: {value}"));
-            };
-            for (i, item) in items.iter().enumerate() {
-                check(document, &schema["items"], item, &format!("{at}[{i}]"))?;
-            }
-        }
-        "string" => {
-            let Some(text) = value.as_str() else {
-                return Err(format!("{at}: not a string: {value}"));
-            };
-            match schema["format"].as_str() {
-                Some("uuid") => ensure!(Uuid::parse_str(text).is_ok(), "not a UUID: {text}"),
-                Some("date-time") => ensure!(
-                    chrono::DateTime::parse_from_rfc3339(text).is_ok(),
-                    "not a date-time: {text}"
-                ),
-                _ => {}
-            }
-        }
-        "integer" => ensure!(value.is_i64(), "not an integer: {value}"),
-        "number" => ensure!(value.is_number(), "not a number: {value}"),
-        "boolean" => ensure!(value.is_boolean(), "not a boolean: {value}"),
-        other => return Err(format!("{at}: unexpected schema type `{other}`")),
-    }
-    Ok(())
-}
-
-fn conforms_to(document: &Value, name: &str, value: &Value) {
-    let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
-    if let Err(why) = check(document, &schema, value, name) {
-        panic!("{why}\n{value:#}");
-    }
-}
+use crate::rest_client::{
+    Answer, OPENAPI, check, conforms_to, create, get, openapi, post, sample_flow_body, send_raw, until_idle,
+};
 
 /// Create from the sample CSV, run a phase, the next one without waiting, then the rest; read
 /// the status, the assets page by page and with filters, and the agents.
@@ -403,121 +231,6 @@ async fn new_routes_run_a_discovery_flow(app: TestApp) {
             .iter()
             .any(|p| phases.contains(&p.as_str().unwrap()))
     }));
-}
-
-/// The old services' routes answer as the new ones do, with Deprecation and a Link to the successor.
-async fn old_routes_answer_as_the_new_ones_and_point_to_them(app: TestApp) {
-    let document = openapi(&app).await;
-    let token = app.token(Tenant::new(), Role::Analyst);
-    let deprecated = |answer: &Answer, successor: &str| {
-        assert_eq!(answer.header("deprecation"), Some("true"));
-        assert_eq!(
-            answer.header("link"),
-            Some(format!("<{successor}>; rel=\"successor-version\"").as_str())
-        );
-    };
-
-    // The old flow service: always a discovery flow; camelCase and JSON records accepted.
-    let records: Value = serde_json::from_str(SAMPLE_JSON).unwrap();
-    let created = post(
-        &app,
-        "/api/v1/discovery/flows/create",
-        Some(&token),
-        json!({ "flowType": "collection", "name": "old client", "rawData": records }),
-    )
-    .await;
-    deprecated(&created, "/api/v1/flows/create");
-    let flow = created.expect(201);
-    conforms_to(&document, "Flow", &flow);
-    assert_eq!(flow["flow_type"], "discovery");
-    let id = flow["id"].as_str().unwrap().to_string();
-    let successor = format!("/api/v1/flows/{id}/execute");
-
-    // The old agent-coordination service: one phase, answered once queued.
-    let executed = post(
-        &app,
-        "/api/v1/crewai/flows/execute",
-        Some(&token),
-        json!({ "flow_id": id, "phase": "data_import" }),
-    )
-    .await;
-    deprecated(&executed, &successor);
-    let phase = executed.expect(202);
-    conforms_to(&document, "Phase", &phase);
-    assert_eq!(
-        (phase["phase"].as_str(), phase["status"].as_str()),
-        (Some("data_import"), Some("queued"))
-    );
-    let imported = until_idle(&app, &token, &id).await;
-    assert_eq!(imported["phases"][0]["status"], "completed", "{imported:#}");
-
-    // The old execution engine: the rest of the flow, answered once the next phase is queued.
-    let started = post(
-        &app,
-        "/api/v1/orchestration/flows/start",
-        Some(&token),
-        json!({ "flowId": id }),
-    )
-    .await;
-    deprecated(&started, &successor);
-    let flow = started.expect(202);
-    conforms_to(&document, "Flow", &flow);
-    assert_eq!(flow["status"], "running");
-    let done = until_idle(&app, &token, &id).await;
-    assert_eq!(done["status"], "completed", "{done:#}");
-    let assets = get(&app, &format!("/api/v1/flows/{id}/assets"), Some(&token))
-        .await
-        .expect(200);
-    assert_eq!(assets["total"], 20);
-
-    // Refusals carry the headers too, and the same bodies as the new routes'.
-    let again = post(
-        &app,
-        "/api/v1/orchestration/flows/start",
-        Some(&token),
-        json!({ "flow_id": id }),
-    )
-    .await;
-    deprecated(&again, &successor);
-    assert_eq!((again.status, again.error_code()), (409, "CONFLICT"));
-    let new_again = post(&app, &successor, Some(&token), json!({ "all": true })).await;
-    assert_eq!(new_again.status, 409);
-    assert_eq!(new_again.body, again.body);
-    assert_eq!(new_again.header("deprecation"), None);
-
-    let missing = Uuid::now_v7();
-    let absent = post(
-        &app,
-        "/api/v1/crewai/flows/execute",
-        Some(&token),
-        json!({ "flow_id": missing }),
-    )
-    .await;
-    deprecated(&absent, &format!("/api/v1/flows/{missing}/execute"));
-    assert_eq!((absent.status, absent.error_code()), (404, "NOT_FOUND"));
-
-    let anonymous = post(
-        &app,
-        "/api/v1/discovery/flows/create",
-        None,
-        json!({ "name": "x", "csv": "a\n1\n" }),
-    )
-    .await;
-    deprecated(&anonymous, "/api/v1/flows/create");
-    assert_eq!((anonymous.status, anonymous.error_code()), (401, "UNAUTHENTICATED"));
-
-    // Without a flow id in the body there is nothing to link to: Deprecation only.
-    let malformed = send_raw(
-        &app,
-        Method::POST,
-        "/api/v1/orchestration/flows/start",
-        Some(&token),
-        Some("{\"flow_id\":".into()),
-    )
-    .await;
-    assert_eq!((malformed.status, malformed.error_code()), (400, "BAD_USER_INPUT"));
-    assert_eq!(malformed.header("deprecation"), Some("true"));
-    assert_eq!(malformed.header("link"), None);
 }
 
 /// The routes that name a flow, with a body that is valid for each.
@@ -834,7 +547,6 @@ async fn openapi_document_describes_every_route(app: TestApp) {
 
 on_both_databases!(
     new_routes_run_a_discovery_flow,
-    old_routes_answer_as_the_new_ones_and_point_to_them,
     tenancy_roles_and_tokens_hold_on_every_route,
     bad_input_is_a_json_400,
     openapi_document_describes_every_route,
