@@ -1,11 +1,14 @@
 //! attribute_mapping: field_mapping proposes a canonical attribute per source column from the
 //! names; pattern_recognition confirms or corrects from a sample of the values. The phase stops
-//! at the approval gate when the flow asks for it or a mapping is under the confidence threshold.
+//! at the approval gate when the flow asks for it or `approval_gate::review` finds a reason (a
+//! mapping under the threshold, a key attribute unsure or missing, a telling column unmapped).
 
 use serde_json::{Value, json};
 
 use super::{source_record, supervise};
-use crate::agents::attribute_mapping::{FieldMappingAgent, MappingInput, PatternInput, PatternRecognition};
+use crate::agents::attribute_mapping::{
+    FieldMappingAgent, MappingInput, PatternInput, PatternRecognition, approval_gate,
+};
 use crate::agents::flow_supervisor::SupervisorInput;
 use crate::domain::PhaseName;
 use crate::phases::input::PhaseInput;
@@ -43,8 +46,16 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     input
         .compute(move |log| {
             let proposed = log.run(&FieldMappingAgent, &MappingInput { columns })?.value;
-            let records = sample.into_iter().map(source_record).collect();
-            let mappings = log.run(&PatternRecognition, &PatternInput { mappings: proposed, records })?.value;
+            let records: Vec<_> = sample.into_iter().map(source_record).collect();
+            let mut mappings = log
+                .run(&PatternRecognition, &PatternInput { mappings: proposed, records: records.clone() })?
+                .value;
+            let review = approval_gate::review(&mappings, &records, threshold);
+            for reason in &review {
+                if let Some(m) = mappings.iter_mut().find(|m| Some(&m.source_field) == reason.column.as_ref()) {
+                    m.reasoning.push_str(&format!(" Needs review: {}.", reason.reason));
+                }
+            }
 
             let mapped: Vec<&str> = mappings.iter().filter_map(|m| m.target_attribute.as_deref()).collect();
             let identity = ["name", "hostname", "fqdn", "ip_address"];
@@ -59,11 +70,12 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 .filter(|m| m.target_attribute.is_some() && m.confidence < threshold)
                 .map(|m| m.source_field.as_str())
                 .collect();
-            let awaiting_approval = require_approval || !low.is_empty();
+            let awaiting_approval = require_approval || !review.is_empty();
             let summary = json!({
                 "mapped": mapped.len(),
                 "unmapped": mappings.iter().filter(|m| m.target_attribute.is_none()).map(|m| &m.source_field).collect::<Vec<_>>(),
                 "lowConfidence": low,
+                "review": review,
                 "threshold": threshold,
                 "awaitingApproval": awaiting_approval,
                 "supervisor": anomalies,

@@ -57,8 +57,8 @@ impl Agent for FieldMappingAgent {
         if input.columns.is_empty() {
             return Ok(AgentOutput::new(Vec::new(), 0.0, "No columns to map."));
         }
-        let dictionary = Dictionary::build();
-        let mut proposals: Vec<Proposal> = input.columns.iter().map(|c| propose(&dictionary, c)).collect();
+        let dictionary = Dictionary::get();
+        let mut proposals: Vec<Proposal> = input.columns.iter().map(|c| propose(dictionary, c)).collect();
 
         // Each attribute goes to its best-scoring column; ties go to the earlier column.
         let mut winner: HashMap<&'static str, usize> = HashMap::new();
@@ -70,6 +70,7 @@ impl Agent for FieldMappingAgent {
                 }
             }
         }
+        let proposals_confidence: Vec<f64> = proposals.iter().map(|p| p.confidence).collect();
         for (i, proposal) in proposals.iter_mut().enumerate() {
             let Some(attr) = proposal.target else { continue };
             let w = winner.get(attr).copied().unwrap_or(i);
@@ -78,9 +79,11 @@ impl Agent for FieldMappingAgent {
                     "{attr} already mapped from '{}'; kept as an extra attribute (this column matched it at {:.2}).",
                     input.columns[w], proposal.confidence
                 );
+                // As sure as the other column is the better match: a near tie is a close call.
+                let margin = proposals_confidence[w] - proposal.confidence;
                 *proposal = Proposal {
                     target: None,
-                    confidence: 0.5,
+                    confidence: margin.mul_add(2.0, 0.5).clamp(0.3, 0.9),
                     reasoning,
                     method: Method::Extra,
                 };
@@ -152,10 +155,15 @@ fn propose(dictionary: &Dictionary, column: &str) -> Proposal {
     for (compact, is_tail) in &forms {
         if let Some(&i) = dictionary.by_compact.get(compact) {
             let e = &dictionary.entries[i];
+            let language = if e.language.is_empty() || e.language == "English" {
+                String::new()
+            } else {
+                format!("{} ", e.language)
+            };
             let (kind, weight) = match e.weight {
-                w if w >= CANONICAL_WEIGHT => ("the canonical attribute", w),
-                w if w >= STRONG => ("a known synonym of", w),
-                w => ("a looser synonym of", w),
+                w if w >= CANONICAL_WEIGHT => ("the canonical attribute".to_string(), w),
+                w if w >= STRONG => (format!("a known {language}synonym of"), w),
+                w => (format!("a looser {language}synonym of"), w),
             };
             let (confidence, how) = if *is_tail {
                 (weight - 0.03, format!("'{column}' ends in '{}'", e.synonym))
@@ -234,7 +242,6 @@ fn propose(dictionary: &Dictionary, column: &str) -> Proposal {
 #[cfg(test)]
 mod tests {
     use super::names::{jaro_winkler, osa_distance};
-    use super::synonyms::SYNONYMS;
     use super::*;
 
     fn map_columns(columns: &[&str]) -> Vec<FieldMapping> {
@@ -269,17 +276,23 @@ mod tests {
 
     #[test]
     fn every_canonical_attribute_is_in_the_dictionary() {
+        let dictionary = Dictionary::get();
         for attr in CANONICAL_ATTRIBUTES {
-            assert!(SYNONYMS.iter().any(|s| s.attribute == *attr), "{attr}");
+            assert!(
+                dictionary
+                    .entries
+                    .iter()
+                    .any(|e| e.attribute == *attr && !e.language.is_empty()),
+                "{attr}"
+            );
             assert_eq!(map_one(attr).target_attribute.as_deref(), Some(*attr));
         }
-        assert_eq!(SYNONYMS.len(), CANONICAL_ATTRIBUTES.len());
-        // No synonym may mean two attributes.
-        let dictionary = Dictionary::build();
+        // No synonym may mean two attributes, in any language, nor be a known extra or ambiguous.
         for e in &dictionary.entries {
             let first = &dictionary.entries[dictionary.by_compact[&e.words.concat()]];
-            assert_eq!(first.attribute, e.attribute, "{}", e.synonym);
+            assert_eq!(first.attribute, e.attribute, "{} ({})", e.synonym, e.language);
             assert!(!dictionary.extras.contains(&e.words.concat()), "{}", e.synonym);
+            assert!(!dictionary.ambiguous.contains_key(&e.words.concat()), "{}", e.synonym);
         }
     }
 
@@ -307,8 +320,10 @@ mod tests {
             ("u_", "u"),
             ("(GB)", ""),
             ("", ""),
-            ("Größe", "größe"),
-            ("ÉTAT.Ünïcode", "état_ünïcode"),
+            ("Größe", "grosse"),
+            ("ÉTAT.Ünïcode", "etat_unicode"),
+            ("Nom d'hôte", "nom_d_hote"),
+            ("Disque (Go)", "disque"),
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_field_name(raw), want, "{raw}");

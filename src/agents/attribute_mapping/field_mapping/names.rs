@@ -1,6 +1,9 @@
 //! Field names taken apart and compared: normalisation (words, dotted segments, a unit the name
 //! gives) and a similarity score for names that are not in the dictionary.
 
+use crate::agents::vocabulary::languages::vocabulary;
+use crate::agents::vocabulary::text::fold;
+
 /// Unit words a header may carry (`Memory (GB)`, `ram_mb`, `disk_size_in_gb`).
 const UNIT_WORDS: &[&str] = &["bytes", "kb", "kib", "mb", "mib", "gb", "gib", "tb", "tib"];
 
@@ -30,7 +33,7 @@ impl NameParts {
                 Some(close) => {
                     let inner = &after[..close];
                     let trimmed = inner.trim();
-                    if let Some(u) = unit_of(trimmed) {
+                    if let Some(u) = unit_of(trimmed).or_else(|| vocabulary().unit(trimmed).map(str::to_string)) {
                         unit = Some(u);
                     } else if !trimmed.eq_ignore_ascii_case("s") {
                         cleaned.push(' ');
@@ -89,7 +92,7 @@ fn unit_of(text: &str) -> Option<String> {
         .then(|| lower.to_uppercase().replace('I', "i"))
 }
 
-/// Lower-case words; breaks on non-alphanumerics and on camelCase boundaries. An upper-case run
+/// Lower-case words with accents folded (`Hôte` → hote); breaks on non-alphanumerics and on camelCase boundaries. An upper-case run
 /// stays whole (`IPAddress` → ip, address; `IPv4` → ipv4; `vCPU` → vcpu).
 fn split_words(segment: &str) -> Vec<String> {
     let chars: Vec<char> = segment.chars().collect();
@@ -99,7 +102,7 @@ fn split_words(segment: &str) -> Vec<String> {
     for (i, &c) in chars.iter().enumerate() {
         if !c.is_alphanumeric() {
             if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+                words.push(fold(&std::mem::take(&mut current)));
             }
             lower_run = 0;
             continue;
@@ -111,14 +114,14 @@ fn split_words(segment: &str) -> Vec<String> {
             let camel = prev.is_lowercase() && lower_run >= 2;
             let acronym_end = prev.is_uppercase() && next_lower(1) && next_lower(2);
             if camel || acronym_end {
-                words.push(std::mem::take(&mut current));
+                words.push(fold(&std::mem::take(&mut current)));
             }
         }
         lower_run = if c.is_lowercase() { lower_run + 1 } else { 0 };
         current.extend(c.to_lowercase());
     }
     if !current.is_empty() {
-        words.push(current);
+        words.push(fold(&current));
     }
     words
 }

@@ -1,7 +1,9 @@
 //! `pattern_recognition`'s value detectors: what the values of each attribute look like. Each
 //! takes one trimmed, non-empty text.
 
-use crate::agents::vocabulary::text::words;
+use crate::agents::vocabulary::asset_types::asset_type_from_text;
+use crate::agents::vocabulary::environments::standardize_environment;
+use crate::agents::vocabulary::text::{fold, words};
 use crate::agents::vocabulary::value_shapes::{is_delimited_list, is_ip, parse_number, parse_size};
 
 /// One IP, or several separated by `,` `;` or spaces.
@@ -163,13 +165,18 @@ fn environment_key(t: &str) -> String {
         .to_string()
 }
 
+/// An environment name in any language of the vocabulary (`Produktion`, `Recette`), or one of
+/// the English words that name little else.
 pub(super) fn is_core_environment(t: &str) -> bool {
-    CORE_ENVIRONMENT_WORDS.contains(&environment_key(t).as_str())
+    let key = environment_key(t);
+    // `Live` is also a status, a single letter could be anything.
+    CORE_ENVIRONMENT_WORDS.contains(&key.as_str())
+        || (key != "live" && key.chars().count() > 1 && standardize_environment(t).is_some())
 }
 
 pub(super) fn is_environment(t: &str) -> bool {
     let key = environment_key(t);
-    CORE_ENVIRONMENT_WORDS.contains(&key.as_str()) || MORE_ENVIRONMENT_WORDS.contains(&key.as_str())
+    is_core_environment(t) || MORE_ENVIRONMENT_WORDS.contains(&key.as_str())
 }
 
 /// A delimited list, or a single short name (a dependency column often holds just one).
@@ -266,10 +273,53 @@ const ASSET_TYPE_WORDS: &[&str] = &[
     "solaris",
 ];
 
-/// `Server`, `Virtual Machine`, `cmdb_ci_linux_server`.
+/// `Server`, `Virtual Machine`, `cmdb_ci_linux_server`, `Serveur physique`.
 pub(super) fn is_asset_type(t: &str) -> bool {
     let lower = t.to_lowercase();
-    lower.starts_with("cmdb_ci") || words(&lower).any(|w| ASSET_TYPE_WORDS.contains(&w))
+    lower.starts_with("cmdb_ci") || words(&lower).any(|w| ASSET_TYPE_WORDS.contains(&w)) || is_named_asset_type(t)
+}
+
+/// A text the vocabulary reads as an asset type, in any of its languages: strict enough to map
+/// an unnamed column by.
+pub(super) fn is_named_asset_type(t: &str) -> bool {
+    asset_type_from_text(t).is_some()
+}
+
+/// An owner as exports write one: an e-mail address, `j.smith`, `john.smith`, or a team
+/// (`ops-team`, `DBA Team`, `Équipe Unix`).
+pub(super) fn is_owner(t: &str) -> bool {
+    const TEAM_WORDS: &[&str] = &[
+        "team",
+        "group",
+        "ops",
+        "admins",
+        "support",
+        "dba",
+        "equipe",
+        "gruppe",
+        "equipo",
+        "squadra",
+        "equipa",
+        "beheer",
+        "betrieb",
+        "exploitation",
+    ];
+    if t.len() > 80 {
+        return false;
+    }
+    if let Some((local, domain)) = t.split_once('@') {
+        return !local.is_empty() && domain.contains('.') && !domain.contains(' ');
+    }
+    let person = t.split_once('.').is_some_and(|(first, last)| {
+        !first.is_empty()
+            && last.len() >= 2
+            && first.chars().all(char::is_alphabetic)
+            && last.chars().all(|c| c.is_alphabetic() || c == '-')
+    });
+    person
+        || fold(t)
+            .split(' ')
+            .any(|w| TEAM_WORDS.contains(&w) || w.ends_with("team"))
 }
 
 #[cfg(test)]
@@ -297,5 +347,17 @@ mod tests {
         assert!(is_size_or_number("4096 MB") && is_size_or_number("16") && !is_size_or_number("-4"));
         assert!(is_name_list("a;b") && is_name_list("payroll_db") && !is_name_list("42"));
         assert!(is_host_name("web01") && !is_host_name("10.0.0.1") && !is_host_name("web 01"));
+        assert!(is_core_environment("Produktion") && is_core_environment("Recette") && !is_core_environment("Payroll"));
+        assert!(
+            is_named_asset_type("Serveur physique")
+                && is_named_asset_type("Datenbank")
+                && !is_named_asset_type("Payroll")
+        );
+        for owner in ["a.khan", "ops-team", "DBA Team", "jane.doe@example.com", "Équipe Unix"] {
+            assert!(is_owner(owner), "{owner}");
+        }
+        for other in ["web01.corp.example.com", "Payroll", "10.0.0.1", "Windows 2019"] {
+            assert!(!is_owner(other), "{other}");
+        }
     }
 }

@@ -2,20 +2,20 @@
 //! of the values: confirms or doubts each mapped column, and gives an unmapped column whose values
 //! are unmistakable an attribute no other column maps. The value checks are in `detectors.rs`.
 
+mod corrections;
 mod detectors;
-
-use std::collections::HashSet;
+mod evidence;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::agents::types::{Agent, AgentError, AgentOutput, FieldMapping, SourceRecord};
 use crate::agents::vocabulary::value_shapes::is_fqdn;
 use crate::domain::PhaseName;
 use detectors::{
-    is_asset_type, is_core_count, is_core_environment, is_criticality, is_environment, is_host_name, is_ip_list,
-    is_name_list, is_os_family, is_os_name, is_size_or_number, is_version,
+    is_asset_type, is_core_count, is_criticality, is_environment, is_host_name, is_ip_list, is_name_list, is_os_name,
+    is_size_or_number, is_version,
 };
+use evidence::ValueProfile;
 
 /// The mappings to check and a sample of the records whose values they describe.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -32,10 +32,9 @@ pub struct PatternRecognition;
 const MIN_VALUES: usize = 3;
 const CONFIRM_SHARE: f64 = 0.8;
 const CONTRADICT_SHARE: f64 = 0.2;
-/// An unmapped column is retargeted only when its values are unmistakable.
-const CORRECT_SHARE: f64 = 0.9;
 
 /// What an attribute's values look like, and the check.
+#[derive(Clone, Copy)]
 struct Detector {
     attribute: &'static str,
     looks_like: &'static str,
@@ -50,12 +49,9 @@ const fn detects(attribute: &'static str, looks_like: &'static str, fits: fn(&st
     }
 }
 
-const IP_ADDRESSES: Detector = detects("ip_address", "IP addresses", is_ip_list);
-const FQDNS: Detector = detects("fqdn", "fully qualified domain names", is_fqdn);
-
 const DETECTORS: &[Detector] = &[
-    IP_ADDRESSES,
-    FQDNS,
+    detects("ip_address", "IP addresses", is_ip_list),
+    detects("fqdn", "fully qualified domain names", is_fqdn),
     detects("hostname", "host names", is_host_name),
     detects("operating_system", "operating system or platform names", is_os_name),
     detects("os_version", "version strings", is_version),
@@ -68,81 +64,30 @@ const DETECTORS: &[Detector] = &[
     detects("asset_type", "asset types", is_asset_type),
 ];
 
-/// Stricter checks for retargeting an unmapped column: only attributes whose values are
-/// distinctive, and no words that also fill other columns (`Live` in a status column, `Oracle` as
-/// a vendor).
-const CORRECTIONS: &[Detector] = &[
-    IP_ADDRESSES,
-    FQDNS,
-    detects("operating_system", "operating system names", is_os_family),
-    detects("environment", "environment names", is_core_environment),
-];
+/// Attributes whose values are distinctive enough that a column holding them should be mapped.
+const DISTINCTIVE: &[&str] = &["ip_address", "fqdn", "operating_system", "environment", "asset_type"];
+/// Share of values at which a column "looks like" an attribute for the approval gate.
+const LOOKS_LIKE_SHARE: f64 = 0.8;
+
+/// The distinctive attribute a column's sampled values look like, with the share that fit and
+/// examples, or `None`: what the approval gate asks of a column left unmapped.
+pub fn distinctive_look(column: &str, records: &[SourceRecord]) -> Option<(&'static str, f64, String)> {
+    let profile = ValueProfile::of(column, records, DETECTORS);
+    if profile.values < MIN_VALUES {
+        return None;
+    }
+    DETECTORS
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| DISTINCTIVE.contains(&d.attribute))
+        .map(|(i, d)| (d.attribute, profile.share(i)))
+        .filter(|(_, share)| *share >= LOOKS_LIKE_SHARE)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(attribute, share)| (attribute, share, profile.quoted_examples()))
+}
 
 fn detector(attribute: &str) -> Option<(usize, &'static Detector)> {
     DETECTORS.iter().enumerate().find(|(_, d)| d.attribute == attribute)
-}
-
-/// How many of a column's non-empty sampled values fit each detector.
-struct ValueProfile {
-    values: usize,
-    fits: Vec<usize>,
-}
-
-impl ValueProfile {
-    fn of(field: &str, records: &[SourceRecord], detectors: &[Detector]) -> ValueProfile {
-        let mut profile = ValueProfile {
-            values: 0,
-            fits: vec![0; detectors.len()],
-        };
-        for record in records {
-            let Some(value) = record.fields.get(field) else {
-                continue;
-            };
-            let texts = match value_texts(value) {
-                Some(texts) => texts,
-                None => continue,
-            };
-            profile.values += 1;
-            let is_array = value.is_array();
-            for (d, count) in detectors.iter().zip(profile.fits.iter_mut()) {
-                // An array is a list of names whatever its items; otherwise every item must fit.
-                let fits = if is_array && d.attribute == "depends_on" {
-                    true
-                } else {
-                    !texts.is_empty() && texts.iter().all(|t| (d.fits)(t))
-                };
-                *count += usize::from(fits);
-            }
-        }
-        profile
-    }
-
-    fn share(&self, detector_index: usize) -> f64 {
-        if self.values == 0 {
-            0.0
-        } else {
-            self.fits[detector_index] as f64 / self.values as f64
-        }
-    }
-}
-
-/// A value's text items: one for scalars, one per non-blank item for arrays; `None` when blank.
-fn value_texts(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::Null => None,
-        Value::Bool(b) => Some(vec![b.to_string()]),
-        Value::Number(n) => Some(vec![n.to_string()]),
-        Value::String(s) => {
-            let t = s.trim();
-            (!t.is_empty()).then(|| vec![t.to_string()])
-        }
-        Value::Array(items) => {
-            let texts: Vec<String> = items.iter().filter_map(value_texts).flatten().collect();
-            (!texts.is_empty()).then_some(texts)
-        }
-        // Objects survive flattening only when empty; nothing detector-shaped inside.
-        Value::Object(map) => (!map.is_empty()).then(Vec::new),
-    }
 }
 
 impl Agent for PatternRecognition {
@@ -169,9 +114,10 @@ impl Agent for PatternRecognition {
             .iter()
             .map(|m| ValueProfile::of(&m.source_field, &input.records, DETECTORS))
             .collect();
-        let (mut confirmed, mut contradicted, mut partial, mut corrected) = (0, 0, 0, 0);
+        let (mut confirmed, mut contradicted, mut partial) = (0, 0, 0);
+        let mut contradicts = vec![false; mappings.len()];
 
-        for (m, profile) in mappings.iter_mut().zip(&profiles) {
+        for ((m, profile), contradicts) in mappings.iter_mut().zip(&profiles).zip(contradicts.iter_mut()) {
             let Some((index, d)) = m.target_attribute.as_deref().and_then(detector) else {
                 continue;
             };
@@ -186,66 +132,31 @@ impl Agent for PatternRecognition {
             } else if share >= CONFIRM_SHARE {
                 m.confidence = (m.confidence + 0.05).min(0.99);
                 m.reasoning.push_str(&format!(
-                    " Values confirm it: {pct:.0}% of {n} look like {}.",
-                    d.looks_like
+                    " Values confirm it: {pct:.0}% of {n} look like {}{}.",
+                    d.looks_like,
+                    profile.quoted_examples()
                 ));
                 confirmed += 1;
             } else if share <= CONTRADICT_SHARE {
                 m.confidence = (m.confidence - 0.3).max(0.05);
                 m.reasoning.push_str(&format!(
-                    " Values contradict it: only {pct:.0}% of {n} look like {}.",
-                    d.looks_like
+                    " Values contradict it: only {pct:.0}% of {n} look like {}{}.",
+                    d.looks_like,
+                    profile.quoted_examples()
                 ));
                 contradicted += 1;
+                *contradicts = true;
             } else {
                 m.reasoning.push_str(&format!(
-                    " Values fit only partly: {pct:.0}% of {n} look like {}.",
-                    d.looks_like
+                    " Values fit only partly: {pct:.0}% of {n} look like {}{}.",
+                    d.looks_like,
+                    profile.quoted_examples()
                 ));
                 partial += 1;
             }
         }
 
-        // Unmapped columns whose values are unmistakable take an attribute nobody maps.
-        let mut taken: HashSet<String> = mappings.iter().filter_map(|m| m.target_attribute.clone()).collect();
-        // (share, values, column, correction)
-        let mut candidates: Vec<(f64, usize, usize, usize)> = Vec::new();
-        for (i, m) in mappings.iter().enumerate() {
-            if m.target_attribute.is_some() {
-                continue;
-            }
-            let profile = ValueProfile::of(&m.source_field, &input.records, CORRECTIONS);
-            if profile.values < MIN_VALUES {
-                continue;
-            }
-            for (index, d) in CORRECTIONS.iter().enumerate() {
-                if profile.share(index) >= CORRECT_SHARE && !taken.contains(d.attribute) {
-                    candidates.push((profile.share(index), profile.values, i, index));
-                }
-            }
-        }
-        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        let mut retargeted: HashSet<usize> = HashSet::new();
-        for (share, n, i, index) in candidates {
-            let d = &CORRECTIONS[index];
-            let attr = d.attribute;
-            if taken.contains(attr) || retargeted.contains(&i) {
-                continue;
-            }
-            let m = &mut mappings[i];
-            m.reasoning = format!(
-                "{:.0}% of {n} sampled values look like {} and no other column maps {attr}; was: {}",
-                share * 100.0,
-                d.looks_like,
-                m.reasoning
-            );
-            m.target_attribute = Some(attr.to_string());
-            m.confidence = 0.75 * share;
-            m.agent = Self::NAME.to_string();
-            taken.insert(attr.to_string());
-            retargeted.insert(i);
-            corrected += 1;
-        }
+        let corrected = corrections::place_by_values(&mut mappings, &input.records, &contradicts, Self::NAME);
 
         let reasoning = format!(
             "Checked the values of {} column(s) in {} sampled record(s): {confirmed} confirmed, {contradicted} \
@@ -267,7 +178,7 @@ fn mean_confidence(mappings: &[FieldMapping]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::agents::test_fixtures::{mapping, source_record};
@@ -379,7 +290,7 @@ mod tests {
         let v = &out.value;
         assert_eq!(v[0].target_attribute.as_deref(), Some("ip_address"));
         assert_eq!(v[0].agent, "pattern_recognition");
-        assert!((v[0].confidence - 0.75).abs() < 1e-9);
+        assert!((v[0].confidence - 0.9).abs() < 1e-9);
         assert!(
             v[0].reasoning.contains("no other column maps ip_address"),
             "{}",
