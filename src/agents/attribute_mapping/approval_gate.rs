@@ -112,3 +112,79 @@ pub fn review(mappings: &[FieldMapping], records: &[SourceRecord], threshold: f6
     }
     reasons
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::agents::test_fixtures::{mapping, source_record};
+
+    fn rows() -> Vec<SourceRecord> {
+        (1..=6)
+            .map(|i| {
+                source_record(
+                    i,
+                    json!({"host": format!("srv{i:03}"), "kind": "Server", "os": "Windows Server 2019",
+                           "addr": format!("10.0.0.{i}"), "note": "x"}),
+                )
+            })
+            .collect()
+    }
+
+    fn sure() -> Vec<FieldMapping> {
+        vec![
+            mapping("host", Some("hostname"), 0.97),
+            mapping("kind", Some("asset_type"), 0.95),
+            mapping("os", Some("operating_system"), 0.95),
+            mapping("addr", Some("ip_address"), 0.95),
+            mapping("note", None, 0.9),
+        ]
+    }
+
+    #[test]
+    fn sure_mappings_pass() {
+        assert_eq!(review(&sure(), &rows(), 0.6), vec![]);
+        // No type column: types are inferred from a sure operating system.
+        let mut no_type = sure();
+        no_type[1] = mapping("kind", None, 0.9);
+        let mut records = rows();
+        for r in &mut records {
+            r.fields.insert("kind".into(), json!(format!("note {}", r.row_number)));
+        }
+        assert_eq!(review(&no_type, &records, 0.6), vec![]);
+    }
+
+    #[test]
+    fn unsure_or_missing_key_attributes_stop() {
+        let mut m = sure();
+        m[2].confidence = 0.7;
+        let reasons = review(&m, &rows(), 0.6);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(reasons[0].column.as_deref(), Some("os"));
+        assert!(reasons[0].reason.contains("operating systems"), "{reasons:?}");
+
+        let mut m = sure();
+        m[0] = mapping("host", None, 0.5);
+        let reasons = review(&m, &rows(), 0.6);
+        assert!(
+            reasons.iter().any(|r| r.column.is_none() && r.reason.contains("name")),
+            "{reasons:?}"
+        );
+
+        let mut m = sure();
+        m[3].confidence = 0.4;
+        let reasons = review(&m, &rows(), 0.6);
+        assert!(reasons[0].reason.contains("under the threshold 0.60"), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_telling_column_left_unmapped_stops() {
+        let mut m = sure();
+        m[3] = mapping("addr", None, 0.9);
+        let reasons = review(&m, &rows(), 0.6);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(reasons[0].column.as_deref(), Some("addr"));
+        assert!(reasons[0].reason.contains("ip_address") && reasons[0].reason.contains("10.0.0.1"));
+    }
+}

@@ -19,7 +19,7 @@ pub fn parse_number(t: &str) -> bool {
 }
 
 const SIZE_UNITS: &[&str] = &[
-    "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib", "t", "tb", "tib", "pb", "pib",
+    "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib", "t", "tb", "tib", "pb", "pib", "ko", "mo", "go", "to",
 ];
 
 /// `16 GB`, `4096MB`, `1.5 TiB`.

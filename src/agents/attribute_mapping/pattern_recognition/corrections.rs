@@ -63,7 +63,7 @@ const RULES: &[Rule] = &[
 
 /// Least share of a dependency column's filled cells that must name other rows.
 const DEPENDENCY_SHARE: f64 = 0.8;
-/// A dependency column varies (an application column, naming rows too, repeats).
+/// A dependency column varies; an application column, naming rows too, repeats.
 const DEPENDENCY_VARIETY: f64 = 0.5;
 /// An identity column: nearly every value different.
 const IDENTITY_VARIETY: f64 = 0.9;
@@ -119,22 +119,26 @@ pub(super) fn place_by_values(
                 });
             }
         }
-        if profile.variety() >= DEPENDENCY_VARIETY {
-            let identities = RowIdentities::of(records, &columns, column);
-            let (naming, filled) = identities.cells_naming_rows(records, column);
-            let share = naming as f64 / filled.max(1) as f64;
-            if filled >= MIN_VALUES && share >= DEPENDENCY_SHARE {
-                placements.push(Placement {
-                    column: i,
-                    attribute: "depends_on",
-                    share,
-                    why: format!(
-                        "{naming} of {filled} sampled cells name other rows of the file by name, host, FQDN or \
-                         address{}",
-                        profile.quoted_examples()
-                    ),
-                });
-            }
+        // Cells naming other rows: varied, a dependency column; repeated, an application column
+        // (servers name the application rows they belong to).
+        let identities = RowIdentities::of(records, &columns, column);
+        let (naming, filled) = identities.cells_naming_rows(records, column);
+        let share = naming as f64 / filled.max(1) as f64;
+        if filled >= MIN_VALUES && share >= DEPENDENCY_SHARE {
+            let (attribute, what) = if profile.variety() >= DEPENDENCY_VARIETY {
+                (
+                    "depends_on",
+                    "name other rows of the file by name, host, FQDN or address",
+                )
+            } else {
+                ("application", "repeat a few names that are rows of the file themselves")
+            };
+            placements.push(Placement {
+                column: i,
+                attribute,
+                share,
+                why: format!("{naming} of {filled} sampled cells {what}{}", profile.quoted_examples()),
+            });
         }
     }
     // No identity mapped at all: the leftmost unmapped column of distinct host names or short

@@ -5,6 +5,7 @@
 mod corrections;
 mod detectors;
 mod evidence;
+mod sizes;
 
 use serde::{Deserialize, Serialize};
 
@@ -156,7 +157,8 @@ impl Agent for PatternRecognition {
             }
         }
 
-        let corrected = corrections::place_by_values(&mut mappings, &input.records, &contradicts, Self::NAME);
+        let corrected = corrections::place_by_values(&mut mappings, &input.records, &contradicts, Self::NAME)
+            + sizes::place_sizes(&mut mappings, &input.records, Self::NAME);
 
         let reasoning = format!(
             "Checked the values of {} column(s) in {} sampled record(s): {confirmed} confirmed, {contradicted} \
@@ -362,5 +364,56 @@ mod tests {
         ];
         let out = recognise(mappings.clone(), rows);
         assert_eq!(out.value, mappings);
+    }
+
+    #[test]
+    fn columns_nobody_named_are_placed_by_their_values() {
+        // A German team's export with headers in a language the vocabulary lacks.
+        let classes = ["Server", "Virtuelle Maschine", "Datenbank", "Fachanwendung"];
+        let environments = ["Produktion", "QS", "Abnahme", "Entwicklung"];
+        let systems = ["Windows Server 2019", "RHEL 8.6", "SLES 15 SP4", "Oracle Database 19c"];
+        let rows: Vec<Value> = (0..12)
+            .map(|i| {
+                let deps = if i % 4 == 3 {
+                    format!("läuft auf hst{:03} / 10.1.0.{}", i - 1, i - 2)
+                } else {
+                    String::new()
+                };
+                let (cores, memory, disk) = (
+                    [2, 4, 8, 16][i % 4],
+                    [8, 16, 32, 64][i % 4],
+                    [100, 250, 500, 1000][i % 4],
+                );
+                let owner = ["a.schmidt", "ops-team", "j.weber"][i % 3];
+                json!({"a": format!("hst{i:03}"), "b": classes[i % 4], "c": format!("10.1.0.{i}"),
+                       "d": systems[i % 4], "e": environments[i % 4], "f": cores,
+                       "g": format!("{memory} GB"), "h": disk, "i": owner, "j": deps})
+            })
+            .collect();
+        let columns = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        let mappings: Vec<FieldMapping> = columns.iter().map(|c| mapping(c, None, 0.5)).collect();
+        let out = recognise(mappings, rows);
+        let got: Vec<Option<&str>> = out.value.iter().map(|m| m.target_attribute.as_deref()).collect();
+        assert_eq!(
+            got,
+            [
+                "hostname",
+                "asset_type",
+                "ip_address",
+                "operating_system",
+                "environment",
+                "cpu_cores",
+                "memory_gb",
+                "storage_gb",
+                "owner",
+                "depends_on"
+            ]
+            .map(Some)
+        );
+        let env = &out.value[4];
+        assert!(env.reasoning.starts_with("Decided by its values"), "{}", env.reasoning);
+        assert!(env.reasoning.contains("'Produktion'"), "{}", env.reasoning);
+        assert!(env.confidence >= 0.85, "{}", env.confidence);
+        assert!(out.value[5].confidence < 0.7, "sizes are weaker evidence");
     }
 }

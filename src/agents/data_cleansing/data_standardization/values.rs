@@ -76,10 +76,14 @@ impl Unit {
     fn parse(word: &str) -> Option<Unit> {
         Some(match word {
             "b" | "byte" | "bytes" => Unit::B,
-            "k" | "kb" | "kib" | "kbytes" | "kilobyte" | "kilobytes" => Unit::Kb,
-            "m" | "mb" | "mib" | "meg" | "megs" | "mbytes" | "megabyte" | "megabytes" => Unit::Mb,
-            "g" | "gb" | "gib" | "gig" | "gigs" | "gbytes" | "gigabyte" | "gigabytes" => Unit::Gb,
-            "t" | "tb" | "tib" | "tbytes" | "terabyte" | "terabytes" => Unit::Tb,
+            // French and others count octets: `Go`, `Mo`, `To`.
+            "k" | "kb" | "kib" | "kbytes" | "kilobyte" | "kilobytes" | "ko" => Unit::Kb,
+            "m" | "mb" | "mib" | "meg" | "megs" | "mbytes" | "megabyte" | "megabytes" | "mo" | "megaoctet"
+            | "megaoctets" | "mégaoctet" | "mégaoctets" => Unit::Mb,
+            "g" | "gb" | "gib" | "gig" | "gigs" | "gbytes" | "gigabyte" | "gigabytes" | "go" | "gigaoctet"
+            | "gigaoctets" => Unit::Gb,
+            "t" | "tb" | "tib" | "tbytes" | "terabyte" | "terabytes" | "to" | "teraoctet" | "teraoctets"
+            | "téraoctet" | "téraoctets" => Unit::Tb,
             "p" | "pb" | "pib" | "petabyte" | "petabytes" => Unit::Pb,
             _ => return None,
         })
