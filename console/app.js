@@ -611,12 +611,17 @@
           }, function (err) { e.target.disabled = false; toast('Approval refused: ' + err.message, 'error'); });
         }
       }, 'Approve mappings and continue') : null;
+      // Why the gate stopped, column by column (the attribute_mapping phase's review).
+      var review = ((f.flowState || {}).attributeMapping || {}).review || [];
       return card(waiting ? 'Review the field mappings' : 'Field mappings', [
         waiting ? h('div', { class: 'msg info', style: 'margin:14px 18px' },
           'Discovery is waiting for you. Check how each column of the file maps onto an asset attribute, correct any that are wrong, then approve to continue.' +
-          (can('approve') ? '' : ' An analyst has to approve.')) : null,
+          (can('approve') ? '' : ' An analyst has to approve.'),
+          review.length ? h('ul', { id: 'review-reasons' }, review.map(function (r) {
+            return h('li', null, r.column ? h('span', { class: 'mono' }, r.column + ': ') : null, r.reason);
+          })) : null) : null,
         h('table', { id: 'mappings' },
-          h('thead', null, h('tr', null, ['Source column', 'Maps to', 'Confidence', 'Status', 'Reasoning'].map(function (t) { return h('th', null, t); }))),
+          h('thead', null, h('tr', null, ['Source column', 'Maps to', 'Confidence', 'Status', 'Evidence (header, values)'].map(function (t) { return h('th', null, t); }))),
           h('tbody', null, f.fieldMappings.map(function (m) {
             return h('tr', null,
               h('td', { class: 'mono' }, m.sourceField),
