@@ -213,7 +213,7 @@ pub const DATABASES: &[Release] = &[
     // SQL Server by name, short form or version number (9.0 = 2005, 10.0 = 2008, 10.50 =
     // 2008 R2, 11.0 = 2012, 12.0 = 2014, 13.0 = 2016, 14.0 = 2017, 15.0 = 2019, 16.0 = 2022).
     r(Expired, &["SQL Server 2005 SP4", "MSSQL 2005", "SQL Server 9.0.5000"]),
-    r(Expired, &["SQL Server 2008 SP4", "MSSQL2008", "SQL 10.0.6000"]),
+    r(Expired, &["SQL Server 2008 SP4", "MSSQL2008", "MSSQL 10.0.6000"]),
     r(
         Expired,
         &[
