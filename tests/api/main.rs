@@ -3,6 +3,7 @@
 mod helpers;
 
 mod discovery;
+mod exports;
 mod fanout;
 mod flows;
 mod input;
