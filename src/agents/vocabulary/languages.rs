@@ -58,6 +58,9 @@ pub struct Vocabulary {
     type_words: Vec<(String, &'static str)>,
     /// A compact folded spelling → the standard environment.
     environments: HashMap<String, &'static str>,
+    /// Words that only say "environment" (`Umgebung`, `omgeving`), also inside compounds
+    /// (`Testumgebung`).
+    environment_fillers: Vec<String>,
     /// A folded unit word → the unit (`go` → `GB`).
     units: HashMap<String, &'static str>,
 }
@@ -127,6 +130,7 @@ impl Vocabulary {
                             _ => return Err(at("`type <asset type>` or `type <asset type> word`")),
                         }
                     }
+                    ["environment", "filler"] => v.environment_fillers.extend(items().map(fold_compact)),
                     ["environment", environment] => {
                         let environment = known(ENVIRONMENTS, environment).ok_or_else(|| at("unknown environment"))?;
                         for item in items() {
@@ -182,6 +186,17 @@ impl Vocabulary {
     /// `None`. A text of several words is read whole first, then word by word (`PRD-01`).
     pub fn environment(&self, text: &str) -> Option<&'static str> {
         let folded = fold(text);
+        self.environment_of_words(&folded).or_else(|| {
+            // `Testumgebung`, `Entorno de pruebas`, `DR site`: without the words for "environment".
+            let stripped: Vec<&str> = folded.split(' ').filter_map(|w| self.without_filler(w)).collect();
+            let stripped = stripped.join(" ");
+            (!stripped.is_empty() && stripped != folded)
+                .then(|| self.environment_of_words(&stripped))
+                .flatten()
+        })
+    }
+
+    fn environment_of_words(&self, folded: &str) -> Option<&'static str> {
         if let Some(e) = self.environments.get(&folded.replace(' ', "")) {
             return Some(e);
         }
@@ -192,6 +207,24 @@ impl Vocabulary {
         let first = named.next()?;
         // Two different environments in one text (`dev/test`) is no answer.
         named.all(|e| e == first).then_some(first)
+    }
+
+    /// A word without a filler it ends or starts with; `None` when it is only a filler.
+    fn without_filler<'w>(&self, word: &'w str) -> Option<&'w str> {
+        for filler in &self.environment_fillers {
+            if word == filler {
+                return None;
+            }
+            if word.len() > filler.len() + 1 {
+                if let Some(rest) = word.strip_suffix(filler.as_str()) {
+                    return Some(rest);
+                }
+                if let Some(rest) = word.strip_prefix(filler.as_str()) {
+                    return Some(rest);
+                }
+            }
+        }
+        Some(word)
     }
 
     /// The unit a header word names (`Go` → `GB`), from the languages' unit lines.
@@ -307,6 +340,11 @@ mod tests {
             ("Ontwikkeling", "development"),
             ("PRD-01", "production"),
             ("Pre-Prod", "staging"),
+            ("Testumgebung", "test"),
+            ("NOTFALLUMGEBUNG", "dr"),
+            ("Uitwijkomgeving", "dr"),
+            ("Entorno de pruebas", "test"),
+            ("DR Site", "dr"),
         ] {
             assert_eq!(v.environment(text), Some(want), "{text}");
         }
