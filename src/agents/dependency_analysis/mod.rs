@@ -13,6 +13,8 @@ pub mod application_grouping;
 pub mod dependency_mapping;
 mod lookup;
 pub mod network_topology;
+mod reference_text;
+mod resolver;
 #[cfg(test)]
 mod test_support;
 
