@@ -168,6 +168,10 @@ impl<'a> Resolver<'a> {
         if let Some(ip) = referenced_ip(&r) {
             return self.ip(ip).map(|i| (i, Match::Ip));
         }
+        // Only a dotted name on its own: `web01.corp + 10.0.0.2` is a list, not a host `web01`.
+        if !r.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            return None;
+        }
         let label = r.split('.').next().filter(|l| !l.is_empty() && *l != r)?;
         self.name(label)
             .or_else(|| self.host(label))
