@@ -3,7 +3,10 @@
 //! about 40 bytes plus the text, where a record of owned strings took about 1.9 KB once the
 //! analyses' indexes were counted. Assets are numbered by their position (`u32`).
 
+use serde_json::Value;
+
 use crate::agents::types::{AgentError, AssetFacts};
+use crate::agents::vocabulary::addresses::{ADDITIONAL_IPS, additional_ips};
 
 /// The asset types the dependency analyses tell apart; any other spelling is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,8 @@ pub struct Identity<'a> {
     pub hostname: Option<&'a str>,
     pub fqdn: Option<&'a str>,
     pub ip_address: Option<&'a str>,
+    /// The asset's other addresses: its [`ADDITIONAL_IPS`] attribute (an array of texts, or one).
+    pub additional_ips: Option<&'a Value>,
     pub application: Option<&'a str>,
     /// As recorded; entries that still hold several names (`a; b, c | d`) are split.
     pub depends_on: &'a [String],
@@ -62,12 +67,14 @@ const HOSTNAME: usize = 2;
 const FQDN: usize = 3;
 const IP: usize = 4;
 const APPLICATION: usize = 5;
+/// The other addresses, separated by spaces.
+const OTHER_IPS: usize = 6;
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
     start: u32,
     /// End of each text field in the buffer; a field starts where the one before it ends.
-    ends: [u32; 6],
+    ends: [u32; 7],
     /// This asset's references in `references`.
     refs: (u32, u32),
     kind: AssetKind,
@@ -94,6 +101,7 @@ impl AssetTable {
                     hostname: a.hostname.as_deref(),
                     fqdn: a.fqdn.as_deref(),
                     ip_address: a.ip_address.as_deref(),
+                    additional_ips: a.attributes.get(ADDITIONAL_IPS),
                     application: a.application.as_deref(),
                     depends_on: &a.depends_on,
                 })
@@ -108,7 +116,7 @@ impl AssetTable {
         let too_large = || AgentError("more asset identities than one analysis can hold".to_string());
         let index = u32::try_from(self.rows.len()).map_err(|_| too_large())?;
         let start = self.offset()?;
-        let mut ends = [0u32; 6];
+        let mut ends = [0u32; 7];
         let fields = [
             asset.key,
             asset.name,
@@ -121,6 +129,17 @@ impl AssetTable {
             self.text.push_str(field);
             *end = self.offset()?;
         }
+        for ip in additional_ips(asset.additional_ips)
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
+        {
+            if self.offset()? > ends[APPLICATION] {
+                self.text.push(' ');
+            }
+            // An address holds no spaces; one that does is not an address.
+            self.text.extend(ip.split_whitespace().take(1));
+        }
+        ends[OTHER_IPS] = self.offset()?;
         let first_reference = self.references.len();
         for reference in asset
             .depends_on
@@ -203,6 +222,11 @@ impl AssetTable {
         self.optional(asset, APPLICATION)
     }
 
+    /// The addresses after the first, as recorded.
+    pub fn additional_ips(&self, asset: u32) -> impl Iterator<Item = &str> {
+        self.field(asset, OTHER_IPS).split(' ').filter(|ip| !ip.is_empty())
+    }
+
     /// The names this asset depends on, split and trimmed, each with its reference number.
     pub fn references(&self, asset: u32) -> impl Iterator<Item = (u32, &str)> {
         let (from, to) = self.rows[asset as usize].refs;
@@ -243,6 +267,7 @@ mod tests {
     #[test]
     fn keeps_every_field_and_splits_references() {
         let depends_on = vec!["a; b".to_string(), " c ".to_string(), String::new()];
+        let more = serde_json::json!([" 10.0.0.2 ", "", "fe80::1"]);
         let mut table = AssetTable::default();
         let first = table
             .push(Identity {
@@ -252,6 +277,7 @@ mod tests {
                 hostname: Some("web01"),
                 fqdn: None,
                 ip_address: Some(""),
+                additional_ips: Some(&more),
                 application: Some("CRM"),
                 depends_on: &depends_on,
             })
@@ -273,6 +299,8 @@ mod tests {
             (Some("web01"), None, None)
         );
         assert_eq!(table.application(0), Some("CRM"));
+        assert_eq!(table.additional_ips(0).collect::<Vec<_>>(), ["10.0.0.2", "fe80::1"]);
+        assert_eq!(table.additional_ips(1).count(), 0);
         let refs: Vec<(u32, &str)> = table.references(0).collect();
         assert_eq!(refs, vec![(0, "a"), (1, "b"), (2, "c")]);
         assert_eq!(

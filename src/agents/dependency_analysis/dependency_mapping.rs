@@ -1,14 +1,15 @@
 //! `dependency_mapping` (dependency_analysis): resolves every asset's `depends_on` names into
-//! edges, by key or name, then host name or FQDN, then IP address, then the first label of a
-//! dotted name; each edge typed by the asset types at its ends.
+//! edges, by key or name, then host name or FQDN, then any of the asset's IP addresses, then the
+//! first label of a dotted name; a reference that names no asset whole is cut into list parts
+//! (`a + b`, `a / b`) and phrase words (`hébergée sur srv0036`) (`resolver.rs`). Each edge is
+//! typed by the asset types at its ends.
 
 use std::collections::{HashMap, HashSet};
-use std::net::Ipv4Addr;
 
-use super::lookup::{filed_under, hash_of, hashed, normalize};
+use super::reference_text::offset_in;
+use super::resolver::{Match, Outcome, Resolver};
 use crate::agents::asset_table::AssetTable;
 use crate::agents::types::{Agent, AgentError, AgentOutput};
-use crate::agents::vocabulary::addresses::canonical_ipv4;
 use crate::domain::PhaseName;
 
 /// Confidence of an edge by how its reference was resolved.
@@ -28,20 +29,32 @@ pub struct DependencyEdge {
     pub confidence: f64,
 }
 
-/// A `depends_on` name that matched no asset: the asset that named it, and the reference's
-/// number in the table.
+/// A `depends_on` name that matched no asset: the asset that named it, the reference's number
+/// in the table, and the byte range of the part that named nothing (the whole reference, or one
+/// item of a list or phrase in it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnresolvedReference {
     pub source: u32,
     pub reference: u32,
+    pub part: (u32, u32),
+}
+
+impl UnresolvedReference {
+    /// The unresolved text, as written.
+    pub fn text<'t>(&self, table: &'t AssetTable) -> &'t str {
+        &table.reference(self.reference)[self.part.0 as usize..self.part.1 as usize]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DependencyMap {
     /// Sorted by (source key, target key); one per pair of keys.
     pub edges: Vec<DependencyEdge>,
-    /// Sorted by (source key, reference); one per pair.
+    /// Sorted by (source key, text); one per pair.
     pub unresolved: Vec<UnresolvedReference>,
+    /// How many items the references held: whole references that named an asset, and the
+    /// list parts and phrase words of the others that named one or nothing.
+    pub references: usize,
 }
 
 /// The kind of a dependency from the asset types at its ends:
@@ -78,126 +91,19 @@ pub fn dependents_count(table: &AssetTable, edges: &[DependencyEdge]) -> HashMap
     counts
 }
 
-/// The normalized names of an asset: its key and its name.
-fn names(table: &AssetTable, asset: u32) -> [String; 2] {
-    [normalize(table.key(asset)), normalize(table.name(asset))]
-}
-
-/// The normalized host spellings of an asset: hostname and FQDN, and the first label of each
-/// when it is dotted.
-fn hosts(table: &AssetTable, asset: u32) -> Vec<String> {
-    let mut spellings = Vec::new();
-    for host in [table.hostname(asset), table.fqdn(asset)].into_iter().flatten() {
-        let host = normalize(host);
-        if host.is_empty() {
-            continue;
-        }
-        if let Some(label) = host.split('.').next().filter(|l| *l != host && !l.is_empty()) {
-            spellings.push(label.to_string());
-        }
-        spellings.push(host);
-    }
-    spellings
-}
-
-/// Spellings → assets, as a sorted vector of (hash of the spelling, asset): 16 bytes a spelling
-/// where a map of strings took about 80. A lookup rechecks each candidate's spellings, so a hash
-/// collision cannot resolve a name to the wrong asset.
-struct SpellingIndex {
-    entries: Vec<(u64, u32)>,
-}
-
-impl SpellingIndex {
-    fn new(table: &AssetTable, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Self {
-        SpellingIndex {
-            entries: hashed(table, spellings),
-        }
-    }
-
-    /// The asset spelled `text`; when several are, the one with the smallest key (then the
-    /// first), so the result does not depend on input order.
-    fn get(&self, table: &AssetTable, text: &str, spellings: impl Fn(&AssetTable, u32) -> Vec<String>) -> Option<u32> {
-        filed_under(&self.entries, hash_of(text))
-            .filter(|&asset| spellings(table, asset).iter().any(|s| s == text))
-            .min_by(|&a, &b| table.key_order(a, b))
+/// Confidence of an edge by how its reference was resolved.
+fn confidence(how: Match) -> f64 {
+    match how {
+        Match::Name => CONFIDENCE_NAME,
+        Match::Host => CONFIDENCE_HOST,
+        Match::ShortName => CONFIDENCE_SHORT_NAME,
+        Match::Ip => CONFIDENCE_IP,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Match {
-    Name,
-    Host,
-    ShortName,
-    Ip,
-}
-
-impl Match {
-    fn confidence(self) -> f64 {
-        match self {
-            Match::Name => CONFIDENCE_NAME,
-            Match::Host => CONFIDENCE_HOST,
-            Match::ShortName => CONFIDENCE_SHORT_NAME,
-            Match::Ip => CONFIDENCE_IP,
-        }
-    }
-}
-
-/// Lookup from every spelling of an asset to its number.
-struct Resolver<'a> {
-    table: &'a AssetTable,
-    by_name: SpellingIndex,
-    by_host: SpellingIndex,
-    /// (address, asset), sorted.
-    by_ip: Vec<(u32, u32)>,
-}
-
-impl<'a> Resolver<'a> {
-    fn new(table: &'a AssetTable) -> Self {
-        let mut by_ip: Vec<(u32, u32)> = table
-            .indices()
-            .filter_map(|a| Some((u32::from(table.ip_address(a).and_then(canonical_ipv4)?), a)))
-            .collect();
-        by_ip.sort_unstable();
-        Resolver {
-            table,
-            by_name: SpellingIndex::new(table, |t, a| names(t, a).into()),
-            by_host: SpellingIndex::new(table, hosts),
-            by_ip,
-        }
-    }
-
-    fn name(&self, text: &str) -> Option<u32> {
-        self.by_name.get(self.table, text, |t, a| names(t, a).into())
-    }
-
-    fn host(&self, text: &str) -> Option<u32> {
-        self.by_host.get(self.table, text, hosts)
-    }
-
-    fn ip(&self, ip: Ipv4Addr) -> Option<u32> {
-        filed_under(&self.by_ip, u32::from(ip)).min_by(|&a, &b| self.table.key_order(a, b))
-    }
-
-    /// Key/name, then hostname/FQDN, then IP, then the first label of a dotted name.
-    fn resolve(&self, reference: &str) -> Option<(u32, Match)> {
-        let r = normalize(reference);
-        if r.is_empty() {
-            return None;
-        }
-        if let Some(i) = self.name(&r) {
-            return Some((i, Match::Name));
-        }
-        if let Some(i) = self.host(&r) {
-            return Some((i, Match::Host));
-        }
-        if let Some(ip) = canonical_ipv4(&r) {
-            return self.ip(ip).map(|i| (i, Match::Ip));
-        }
-        let label = r.split('.').next().filter(|l| !l.is_empty() && *l != r)?;
-        self.name(label)
-            .or_else(|| self.host(label))
-            .map(|i| (i, Match::ShortName))
-    }
+/// A byte offset within one reference, which the table already holds in a `u32`.
+fn to_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// Resolves every asset's `depends_on` names into edges.
@@ -215,17 +121,34 @@ impl Agent for DependencyMapping {
         let mut found: Vec<(u32, u32, f64)> = Vec::new();
         let mut unresolved: Vec<UnresolvedReference> = Vec::new();
         let (mut total, mut self_refs) = (0usize, 0usize);
-        let mut by_kind = [0usize; 4];
+        let (mut by_kind, mut within_lists) = ([0usize; 4], 0usize);
+        // Reused across references: the common reference resolves whole and allocates nothing
+        // here.
+        let mut outcomes: Vec<Outcome> = Vec::new();
         for source in table.indices() {
             for (reference, text) in table.references(source) {
-                total += 1;
-                match resolver.resolve(text) {
-                    Some((target, _)) if target == source || table.key(target) == table.key(source) => self_refs += 1,
-                    Some((target, how)) => {
-                        by_kind[how as usize] += 1;
-                        found.push((source, target, how.confidence()));
+                outcomes.clear();
+                resolver.resolve_reference(text, &mut outcomes);
+                for &outcome in &outcomes {
+                    total += 1;
+                    match outcome {
+                        Outcome::Found { target, .. } if target == source || table.key(target) == table.key(source) => {
+                            self_refs += 1
+                        }
+                        Outcome::Found { target, how, within } => {
+                            by_kind[how as usize] += 1;
+                            within_lists += usize::from(within);
+                            found.push((source, target, confidence(how)));
+                        }
+                        Outcome::Missing(part) => {
+                            let from = offset_in(text, part);
+                            unresolved.push(UnresolvedReference {
+                                source,
+                                reference,
+                                part: (to_u32(from), to_u32(from + part.len())),
+                            });
+                        }
                     }
-                    None => unresolved.push(UnresolvedReference { source, reference }),
                 }
             }
         }
@@ -254,8 +177,12 @@ impl Agent for DependencyMapping {
             })
             .collect();
 
-        let order = |u: &UnresolvedReference| (table.key(u.source), table.reference(u.reference));
-        unresolved.sort_unstable_by(|a, b| order(a).cmp(&order(b)).then(a.reference.cmp(&b.reference)));
+        let order = |u: &UnresolvedReference| (table.key(u.source), u.text(table));
+        unresolved.sort_unstable_by(|a, b| {
+            order(a)
+                .cmp(&order(b))
+                .then((a.reference, a.part).cmp(&(b.reference, b.part)))
+        });
         unresolved.dedup_by(|b, a| order(a) == order(b));
 
         let resolved = total - misses;
@@ -271,7 +198,8 @@ impl Agent for DependencyMapping {
         };
         let reasoning = format!(
             "Resolved {resolved} of {total} references into {} edges ({} by name, {} by host name or FQDN, {} by IP, \
-             {} by short name); {} unresolved, {self_refs} self-references dropped.",
+             {} by short name; {within_lists} of them items of a list or words of a phrase); {} unresolved, \
+             {self_refs} self-references dropped.",
             edges.len(),
             by_kind[Match::Name as usize],
             by_kind[Match::Host as usize],
@@ -280,7 +208,11 @@ impl Agent for DependencyMapping {
             unresolved.len(),
         );
         Ok(AgentOutput::new(
-            DependencyMap { edges, unresolved },
+            DependencyMap {
+                edges,
+                unresolved,
+                references: total,
+            },
             confidence,
             reasoning,
         ))

@@ -11,10 +11,16 @@
 
 pub mod application_grouping;
 pub mod dependency_mapping;
+#[cfg(test)]
+mod fixture_recall_tests;
 mod lookup;
 pub mod network_topology;
+mod reference_text;
+mod resolver;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod written_references_tests;
 
 pub use application_grouping::{ApplicationGroup, ApplicationGrouping, GroupingInput};
 pub use dependency_mapping::{

@@ -11,6 +11,7 @@ use crate::agents::dependency_analysis::{
     ApplicationGrouping, DependencyEdge, DependencyMapping, GroupingInput, NetworkTopology, TopologyInput,
 };
 use crate::agents::flow_supervisor::SupervisorInput;
+use crate::agents::vocabulary::addresses::ADDITIONAL_IPS;
 use crate::domain::PhaseName;
 use crate::phases::input::{BATCH_ROWS, PhaseInput};
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};
@@ -38,6 +39,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                     hostname: asset.hostname.as_deref(),
                     fqdn: asset.fqdn.as_deref(),
                     ip_address: asset.ip_address.as_deref(),
+                    additional_ips: asset.attributes.0.get(ADDITIONAL_IPS),
                     application: asset.application.as_deref(),
                     depends_on: &asset.depends_on.0,
                 })
@@ -51,7 +53,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
     let analysed = input
         .compute_up_to(AGENTS_SHARE, move |log| {
             let map = log.run(&DependencyMapping, &assets)?.value;
-            let references = assets.reference_count();
+            let references = map.references;
             let grouping = GroupingInput {
                 assets,
                 edges: map.edges,
@@ -81,7 +83,7 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
                 "references": references,
                 "unresolved": unresolved.len(),
                 "unresolvedReferences": first(&unresolved).iter()
-                    .map(|u| json!({ "source": assets.key(u.source), "reference": assets.reference(u.reference) }))
+                    .map(|u| json!({ "source": assets.key(u.source), "reference": u.text(&assets) }))
                     .collect::<Vec<_>>(),
                 // The summary lives in the flow's state, read with the flow: lists are capped
                 // like the unresolved references, with their full counts beside them.

@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 use crate::agents::types::{
     Agent, AgentError, AgentOutput, CANONICAL_ATTRIBUTES, CleanRecord, FieldMapping, SourceRecord,
 };
-use crate::agents::vocabulary::addresses::{first_label, host_text, parse_ip};
+use crate::agents::vocabulary::addresses::{ADDITIONAL_IPS, first_label, host_text, ip_list};
 use crate::agents::vocabulary::environments::standardize_environment;
 use crate::agents::vocabulary::operating_systems::{os_family, os_version_from};
 use crate::agents::vocabulary::text::round3;
@@ -157,9 +157,13 @@ fn standardize_record(row: &SourceRecord, targets: &Targets<'_>, stats: &mut Sta
     let mut ip_address = None;
     if let Some((_, value)) = mapped.get("ip_address") {
         let (first, extra, invalid) = parse_ips(value);
+        // The cell as written, when it said more than the one address kept as `ip_address`.
+        if let Some(raw) = scalar_text(value).filter(|raw| Some(raw) != first.as_ref()) {
+            attributes.insert("ip_address_raw".into(), Value::from(raw));
+        }
         ip_address = first;
         if !extra.is_empty() {
-            attributes.insert("additional_ip_addresses".into(), Value::from(extra));
+            attributes.insert(ADDITIONAL_IPS.into(), Value::from(extra));
         }
         for bad in invalid {
             issues.push(format!("invalid IP address `{bad}` dropped"));
@@ -278,18 +282,7 @@ fn parse_ips(value: &Value) -> (Option<String>, Vec<String>, Vec<String>) {
     let Some(text) = scalar_text(value) else {
         return (None, Vec::new(), Vec::new());
     };
-    let mut valid: Vec<String> = Vec::new();
-    let mut invalid = Vec::new();
-    for candidate in text.split([',', ';', '|']).flat_map(str::split_whitespace) {
-        match parse_ip(candidate) {
-            Some(ip) => {
-                if !valid.contains(&ip) {
-                    valid.push(ip);
-                }
-            }
-            None => invalid.push(candidate.to_string()),
-        }
-    }
+    let (valid, invalid) = ip_list(&text);
     let mut valid = valid.into_iter();
     (valid.next(), valid.collect(), invalid)
 }
@@ -442,6 +435,33 @@ mod tests {
         let r = one(m(), json!({"ip": ["10.0.0.1", "10.0.0.2"]}));
         assert_eq!(r.ip_address.as_deref(), Some("10.0.0.1"));
         assert_eq!(r.attributes.get("additional_ip_addresses"), Some(&json!(["10.0.0.2"])));
+        assert_eq!(
+            one(m(), json!({"ip": "10.1.2.3"})).attributes.get("ip_address_raw"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cell_of_several_addresses_keeps_the_first_as_primary_and_the_cell_as_written() {
+        let m = || vec![mapping("ip", Some("ip_address"), 1.0)];
+        for cell in [
+            "10.14.105.138, 192.168.187.213",
+            "10.14.105.138 192.168.187.213",
+            "10.14.105.138; 192.168.187.213",
+            "10.14.105.138\n192.168.187.213",
+            "10.14.105.138/24 / 192.168.187.213/16",
+            "10.14.105.138 | 192.168.187.213 | 10.14.105.138",
+        ] {
+            let r = one(m(), json!({ "ip": cell }));
+            assert_eq!(r.ip_address.as_deref(), Some("10.14.105.138"), "{cell:?}");
+            assert_eq!(
+                r.attributes.get("additional_ip_addresses"),
+                Some(&json!(["192.168.187.213"])),
+                "{cell:?}"
+            );
+            assert_eq!(r.attributes.get("ip_address_raw"), Some(&json!(cell)), "{cell:?}");
+            assert!(r.issues.is_empty(), "{cell:?}: {:?}", r.issues);
+        }
     }
 
     #[test]
