@@ -23,6 +23,7 @@ use super::snapshot::{EMBEDDED, Snapshot, SnapshotProduct, SnapshotRelease};
 
 const PRODUCTS: &str = include_str!("../../../../data/endoflife/products.tsv");
 const ADJUSTMENTS: &str = include_str!("../../../../data/endoflife/adjustments.tsv");
+const SUPPLEMENT: &str = include_str!("../../../../data/endoflife/supplement.tsv");
 
 /// The end of a support phase: a date, ended on a date the source does not give (`eol: true`), or
 /// no end announced (`eol: false`).
@@ -182,7 +183,11 @@ fn display_version(p: &SnapshotProduct, line: &ProductLine, r: &SnapshotRelease)
         rest = rest.strip_prefix(prefix).unwrap_or(rest).trim();
     }
     let words: Vec<&str> = rest.split_whitespace().collect();
-    if words.is_empty() { r.cycle.clone() } else { words.join(" ") }
+    if words.is_empty() {
+        r.cycle.clone()
+    } else {
+        words.join(" ")
+    }
 }
 
 fn add_on_name(p: &SnapshotProduct) -> String {
@@ -239,7 +244,13 @@ fn read_adjustments(text: &str) -> Result<Vec<Adjustment>, String> {
             match f.as_slice() {
                 [slug, cycle, field @ ("eoas" | "eol" | "eoes"), value, reason] => {
                     let end = SupportEnd::parse(value).ok_or_else(|| format!("adjustments.tsv: {value:?}"))?;
-                    Ok((slug.to_string(), cycle.to_string(), field.to_string(), end, reason.to_string()))
+                    Ok((
+                        slug.to_string(),
+                        cycle.to_string(),
+                        field.to_string(),
+                        end,
+                        reason.to_string(),
+                    ))
                 }
                 _ => Err(format!("adjustments.tsv: {row:?}")),
             }
@@ -255,7 +266,10 @@ impl Catalogue {
         let mut entries = Vec::new();
         for line in &lines {
             let Some(p) = snapshot.products.iter().find(|p| p.slug == line.slug) else {
-                return Err(format!("products.tsv names `{}`, which the snapshot does not have", line.slug));
+                return Err(format!(
+                    "products.tsv names `{}`, which the snapshot does not have",
+                    line.slug
+                ));
             };
             for r in &p.releases {
                 let (mut eoas, mut eol, mut eoes) = (r.eoas.clone(), r.eol.clone(), r.eoes.clone());
@@ -288,7 +302,11 @@ impl Catalogue {
                     Some(e @ (SupportEnd::On(_) | SupportEnd::Ended)) => e.max(standard_end),
                     _ => standard_end,
                 };
-                let add_on = if extended_end != standard_end { add_on_name(p) } else { String::new() };
+                let add_on = if extended_end != standard_end {
+                    add_on_name(p)
+                } else {
+                    String::new()
+                };
                 entries.push(LifecycleEntry {
                     slug: p.slug.clone(),
                     cycle: r.cycle.clone(),
@@ -308,7 +326,9 @@ impl Catalogue {
         }
         if let Some(i) = used.iter().position(|u| !u) {
             let (slug, cycle, field, ..) = &adjustments[i];
-            return Err(format!("adjustments.tsv: {slug} {cycle} {field} matches no release cycle"));
+            return Err(format!(
+                "adjustments.tsv: {slug} {cycle} {field} matches no release cycle"
+            ));
         }
         let mut by_slug: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
@@ -325,19 +345,23 @@ impl Catalogue {
 
     /// The release cycles of one product.
     pub fn cycles<'a>(&'a self, slug: &str) -> impl Iterator<Item = &'a LifecycleEntry> + 'a {
-        self.by_slug
-            .get(slug)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.entries[i])
+        self.by_slug.get(slug).into_iter().flatten().map(|&i| &self.entries[i])
     }
 }
 
-/// The catalogue the binary carries, built on first use.
+/// The catalogue the binary carries (the snapshot, plus `supplement.tsv` for products it does not
+/// cover), built on first use.
 pub fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
-        let snapshot = Snapshot::parse_tsv(EMBEDDED).expect("data/endoflife/releases.tsv reads");
+        let mut snapshot = Snapshot::parse_tsv(EMBEDDED).expect("data/endoflife/releases.tsv reads");
+        let supplement = Snapshot::parse_tsv(SUPPLEMENT).expect("data/endoflife/supplement.tsv reads");
+        // The snapshot wins where it covers a product the supplement also has.
+        for p in supplement.products {
+            if !snapshot.products.iter().any(|s| s.slug == p.slug) {
+                snapshot.products.push(p);
+            }
+        }
         Catalogue::build(&snapshot, PRODUCTS, ADJUSTMENTS).expect("data/endoflife/ is consistent")
     })
 }

@@ -62,7 +62,12 @@ fn every_product_cell_of_the_french_export_gets_the_truths_status() {
 
     let truth: Value = serde_json::from_str(TRUTH).unwrap();
     let set = |k: &str| -> BTreeSet<String> {
-        truth[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+        truth[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
     };
     let (eol, arguable) = (set("eol_assets"), set("eol_arguable"));
     let flagged: BTreeSet<String> = out

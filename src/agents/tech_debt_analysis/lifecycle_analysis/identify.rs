@@ -22,10 +22,8 @@ pub fn words_of(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        let dot_in_number = c == '.'
-            && i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        let dot_in_number =
+            c == '.' && i > 0 && chars[i - 1].is_ascii_digit() && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
         if c.is_alphanumeric() || dot_in_number {
             word.push(c);
         } else if !word.is_empty() {
@@ -40,15 +38,33 @@ pub fn words_of(text: &str) -> Vec<String> {
 
 /// Architecture and bitness words carry numbers that are not versions.
 const NOISE: &[&str] = &[
-    "x86_64", "x86-64", "amd64", "x64", "x86", "i386", "i686", "64-bit", "32-bit", "64 bit", "32 bit", "64bit", "32bit",
-    "64 bits", "32 bits", "64-bits", "32-bits", "sparc64", "ppc64le", "ppc64", "aarch64", "arm64",
+    "x86_64", "x86-64", "amd64", "x64", "x86", "i386", "i686", "64-bit", "32-bit", "64 bit", "32 bit", "64bit",
+    "32bit", "64 bits", "32 bits", "64-bits", "32-bits", "sparc64", "ppc64le", "ppc64", "aarch64", "arm64",
 ];
 
 /// "This version or a later one": the text names a family, not a release.
 const FAMILY_ONLY: &[&str] = &[
-    "or later", "or newer", "or higher", "or above", "and later", "and above", "ou ultérieur", "ou ultérieure",
-    "ou supérieur", "ou supérieure", "oder höher", "oder neuer", "oder später", "o posterior", "o superior",
-    "o successivo", "o superiore", "of hoger", "of later", "ou posterior", "ou superior",
+    "or later",
+    "or newer",
+    "or higher",
+    "or above",
+    "and later",
+    "and above",
+    "ou ultérieur",
+    "ou ultérieure",
+    "ou supérieur",
+    "ou supérieure",
+    "oder höher",
+    "oder neuer",
+    "oder später",
+    "o posterior",
+    "o superior",
+    "o successivo",
+    "o superiore",
+    "of hoger",
+    "of later",
+    "ou posterior",
+    "ou superior",
 ];
 
 /// A run of digits and dots in the text (`14.04.6` → [14, 4, 6]), with where it starts and ends.
@@ -126,7 +142,11 @@ impl Probe {
                 w.match_indices(m).find_map(|(at, _)| {
                     let starts = at == 0 || w[..at].ends_with(|c: char| c.is_ascii_digit());
                     let rest = &w[at + m.len()..];
-                    let digits = if rest.is_empty() { self.words.get(i + 1)?.as_str() } else { rest };
+                    let digits = if rest.is_empty() {
+                        self.words.get(i + 1)?.as_str()
+                    } else {
+                        rest
+                    };
                     if starts { digits.parse().ok() } else { None }
                 })
             })
@@ -151,7 +171,10 @@ fn name_matches(words: &[String], name: &[String]) -> bool {
     (0..=words.len() - n).any(|at| {
         name[..n - 1].iter().zip(&words[at..]).all(|(a, b)| a == b) && {
             let (last, word) = (&name[n - 1], &words[at + n - 1]);
-            word == last || word.strip_prefix(last.as_str()).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            word == last
+                || word
+                    .strip_prefix(last.as_str())
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
         }
     })
 }
@@ -196,22 +219,40 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
     let probe = Probe::new(&text);
     let family_only = probe.family_only();
     for line in &catalogue().lines {
-        let Some(weak) = line
+        let matched: Vec<&(Vec<String>, bool)> = line
             .names
             .iter()
             .filter(|(name, _)| name_matches(&probe.words, name))
-            .map(|(_, weak)| *weak)
-            .min()
-        else {
+            .collect();
+        let Some(weak) = matched.iter().map(|(_, weak)| *weak).min() else {
             continue;
         };
         if weak && line.excludes.iter().any(|w| probe.has_word(w)) {
             continue;
         }
+        // A name with a digit in it (`db2`) is not a version.
+        let named_digits: Vec<&String> = matched
+            .iter()
+            .flat_map(|(name, _)| name)
+            .filter(|w| w.contains(|c: char| c.is_ascii_digit()))
+            .collect();
+        let unnamed;
+        let probe = if named_digits.is_empty() {
+            &probe
+        } else {
+            let rest: Vec<&str> = probe
+                .words
+                .iter()
+                .filter(|w| !named_digits.contains(w))
+                .map(String::as_str)
+                .collect();
+            unnamed = Probe::new(&rest.join(" "));
+            &unnamed
+        };
         let found = if family_only {
             None
         } else {
-            super::schemes::request(line, &probe).and_then(|req| resolve(line, req))
+            super::schemes::request(line, probe).and_then(|req| resolve(line, req))
         };
         if weak && found.as_ref().is_none_or(|(_, entry, _)| entry.is_none()) {
             continue;
@@ -253,15 +294,26 @@ fn resolve(line: &ProductLine, req: Request) -> Option<(String, Option<&'static 
         cands = fits(None);
     }
     let best = |es: &[&'static LifecycleEntry]| es.iter().copied().max_by_key(|e| (e.extended_end, e.key.sub));
-    let within: Vec<_> = cands.iter().copied().filter(|e| e.key.nums.len() <= req.nums.len()).collect();
+    let within: Vec<_> = cands
+        .iter()
+        .copied()
+        .filter(|e| e.key.nums.len() <= req.nums.len())
+        .collect();
     let chosen = match within.iter().map(|e| e.key.nums.len()).max() {
         Some(len) if !req.whole_line => {
             let most_specific: Vec<_> = within.into_iter().filter(|e| e.key.nums.len() == len).collect();
             (best(&most_specific), false)
         }
         _ => {
-            let wider: Vec<_> = cands.iter().copied().filter(|e| e.key.nums.len() >= req.nums.len()).collect();
-            let distinct = wider.iter().map(|e| &e.key.nums).collect::<std::collections::HashSet<_>>();
+            let wider: Vec<_> = cands
+                .iter()
+                .copied()
+                .filter(|e| e.key.nums.len() >= req.nums.len())
+                .collect();
+            let distinct = wider
+                .iter()
+                .map(|e| &e.key.nums)
+                .collect::<std::collections::HashSet<_>>();
             (best(&wider), distinct.len() > 1)
         }
     };

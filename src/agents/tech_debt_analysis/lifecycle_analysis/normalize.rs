@@ -2,6 +2,9 @@
 //! `MS Windows 2008 R2 (x64)` → `Windows Server 2008 R2`, `Oracle 11.2.0.4` → `Oracle Database 11g R2`,
 //! with the endoflife.date product and release cycle it was matched to.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::identify::recognise;
@@ -36,6 +39,40 @@ pub fn normalize_product(text: &str) -> Option<NormalisedProduct> {
     })
 }
 
+/// A product text and its version field.
+type Key = (String, Option<String>);
+
+/// The name data cleansing stores for an asset's operating system or database text (with its
+/// version field, if any): the normalised name when a release is identified and the name differs,
+/// else `None` (the text stays as written: a family such as `Windows Server 2016 or later`, or a
+/// product the vocabulary does not know, is not rewritten into a guess).
+pub fn standard_platform_name(raw: &str, version: Option<&str>) -> Option<String> {
+    // Exports repeat a few dozen strings over many rows: each is read once per thread.
+    const CAP: usize = 4096;
+    thread_local! {
+        static SEEN: RefCell<HashMap<Key, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    let key = (raw.to_string(), version.map(str::to_string));
+    if let Some(hit) = SEEN.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let name = recognise(raw, version)
+        .filter(|r| r.entry.is_some())
+        .map(|r| match &r.version {
+            Some(v) => format!("{} {v}", r.line.product),
+            None => r.line.product.clone(),
+        });
+    let name = name.filter(|n| n != raw);
+    SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= CAP {
+            m.clear();
+        }
+        m.insert(key, name.clone());
+    });
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,16 +81,34 @@ mod tests {
     fn normalises_and_keeps_the_release() {
         let n = normalize_product("rhel-6.10").unwrap();
         assert_eq!(
-            (n.display.as_str(), n.product.as_str(), n.slug.as_str(), n.cycle.as_deref()),
-            ("Red Hat Enterprise Linux 6.10", "Red Hat Enterprise Linux", "rhel", Some("6"))
+            (
+                n.display.as_str(),
+                n.product.as_str(),
+                n.slug.as_str(),
+                n.cycle.as_deref()
+            ),
+            (
+                "Red Hat Enterprise Linux 6.10",
+                "Red Hat Enterprise Linux",
+                "rhel",
+                Some("6")
+            )
         );
         let cases = [
-            ("MS Windows 2008 R2 (x64)", "Windows Server 2008 R2", Some("2008-r2-sp1")),
+            (
+                "MS Windows 2008 R2 (x64)",
+                "Windows Server 2008 R2",
+                Some("2008-r2-sp1"),
+            ),
             ("Windows Srv 2016 DC", "Windows Server 2016", Some("2016")),
             ("Oracle 11.2.0.4", "Oracle Database 11g R2", Some("11.2")),
             ("Oracle RDBMS 19c", "Oracle Database 19c", Some("19")),
             ("SUSE 12 SP5", "SUSE Linux Enterprise Server 12 SP5", Some("12.5")),
-            ("Microsoft SQL 2012 SP4", "Microsoft SQL Server 2012 SP4", Some("11.0-sp4")),
+            (
+                "Microsoft SQL 2012 SP4",
+                "Microsoft SQL Server 2012 SP4",
+                Some("11.0-sp4"),
+            ),
             ("pgsql 9.6", "PostgreSQL 9.6", Some("9.6")),
             ("SunOS 5.10", "Oracle Solaris 10", Some("10")),
             ("Ubuntu 22.04 LTS Jammy Jellyfish", "Ubuntu 22.04", Some("22.04")),
@@ -70,5 +125,31 @@ mod tests {
         assert_eq!((family.display.as_str(), family.cycle), ("Windows Server", None));
         assert_eq!(normalize_product("Plan 9 from Bell Labs"), None);
         assert_eq!(normalize_product(""), None);
+    }
+
+    #[test]
+    fn cleansing_rewrites_identified_releases_only() {
+        assert_eq!(
+            standard_platform_name("Windows Srv 2008R2 Ent.", None).as_deref(),
+            Some("Windows Server 2008 R2")
+        );
+        assert_eq!(
+            standard_platform_name("Oracle", Some("11.2.0.4")).as_deref(),
+            Some("Oracle Database 11g R2")
+        );
+        // Already normal, a family, a product without a release, an unknown: left as written.
+        for (raw, version) in [
+            ("Red Hat Enterprise Linux 6.10", None),
+            ("Microsoft Windows Server 2016 or later (64-bit)", None),
+            ("Windows", None),
+            ("Plan 9", None),
+        ] {
+            assert_eq!(standard_platform_name(raw, version), None, "{raw}");
+        }
+        // Asked twice, answered the same (the second from memory).
+        assert_eq!(
+            standard_platform_name("rhel-6.10", None),
+            standard_platform_name("rhel-6.10", None)
+        );
     }
 }

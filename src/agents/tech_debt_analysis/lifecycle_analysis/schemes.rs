@@ -128,7 +128,10 @@ fn year_request(year: u32, r2: bool, p: &Probe) -> Request {
 fn windows(line: &ProductLine, p: &Probe) -> Option<Request> {
     if let Some((year, r2)) = microsoft_year(p, &years(line)) {
         // Only 2003, 2008 and 2012 had an R2.
-        let r2 = r2 && catalogue().cycles(&line.slug).any(|e| e.key.nums == [year] && e.key.tags == ["r2"]);
+        let r2 = r2
+            && catalogue()
+                .cycles(&line.slug)
+                .any(|e| e.key.nums == [year] && e.key.tags == ["r2"]);
         return Some(year_request(year, r2, p));
     }
     // NT version and build (6.1.7601, 10.0.17763), matched to the builds the snapshot records.
@@ -137,13 +140,13 @@ fn windows(line: &ProductLine, p: &Probe) -> Option<Request> {
         if v.len() < 2 || !(5..=10).contains(&v[0]) || (v[0] == 10 && v.len() < 3) {
             return None;
         }
-        let same = |e: &&LifecycleEntry| {
-            e.key.tags.is_empty()
-                && e.latest.len() >= 3
-                && e.latest[..2] == v[..2]
-                && (v[0] < 10 || e.latest[2] == v[2])
-        };
-        let entry = catalogue().cycles(&line.slug).filter(same).max_by_key(|e| e.extended_end)?;
+        // A build shared with a semi-annual release goes to the long-term one (the later end).
+        let same =
+            |e: &&LifecycleEntry| e.latest.len() >= 3 && e.latest[..2] == v[..2] && (v[0] < 10 || e.latest[2] == v[2]);
+        let entry = catalogue()
+            .cycles(&line.slug)
+            .filter(same)
+            .max_by_key(|e| e.extended_end)?;
         Some(Request {
             shown: format!("{} (build {})", entry.version, shown(v)),
             entry: Some(entry),
@@ -164,8 +167,10 @@ fn mssql(line: &ProductLine, p: &Probe) -> Option<Request> {
         let head = if r2 { format!("{year} R2") } else { year.to_string() };
         let entry = catalogue().cycles(&line.slug).find(|e| {
             e.version == head
-                || e.version.strip_prefix(&head).is_some_and(|rest| rest.starts_with(" SP") || rest.starts_with(" R"))
-                    && !(!r2 && e.version.contains("R2"))
+                || e.version
+                    .strip_prefix(&head)
+                    .is_some_and(|rest| rest.starts_with(" SP") || rest.starts_with(" R"))
+                    && (r2 || !e.version.contains("R2"))
         })?;
         return Some(Request {
             nums: entry.key.nums.clone(),
@@ -189,9 +194,11 @@ fn oracle_database(p: &Probe) -> Option<Request> {
     let major = n.parts[0];
     // `23ai`/`23c`/`26ai` are one release line (cycle 23).
     let major = if major == 26 { 23 } else { major };
-    let release = p
-        .after_marker(&["release", "r"])
-        .or_else(|| ["c", "g", "i"].iter().find_map(|l| p.after_marker(&[&format!("{major}{l}r")])));
+    let release = p.after_marker(&["release", "r"]).or_else(|| {
+        ["c", "g", "i"]
+            .iter()
+            .find_map(|l| p.after_marker(&[&format!("{major}{l}r")]))
+    });
     let mut nums = vec![major];
     match (n.parts.get(1), release) {
         // Before 18c the second number is the release (11.2, 12.1); from 18c on it is the update.

@@ -186,7 +186,11 @@ impl Snapshot {
                     releases: Vec::new(),
                 }),
                 ("R", 10) => {
-                    let product = snapshot.products.last_mut().filter(|p| p.slug == f[1]).ok_or_else(bad)?;
+                    let product = snapshot
+                        .products
+                        .last_mut()
+                        .filter(|p| p.slug == f[1])
+                        .ok_or_else(bad)?;
                     product.releases.push(SnapshotRelease {
                         cycle: f[2].into(),
                         label: f[3].into(),
@@ -242,8 +246,12 @@ pub struct RefreshReport {
 /// pages. The binary embeds the file, so the new dates take effect at the next build.
 pub fn refresh(source: &Path, dest: &Path) -> Result<RefreshReport, String> {
     let snapshot = Snapshot::from_dir(source)?;
-    let licence = fs::read_to_string(source.join("LICENSE"))
-        .map_err(|e| format!("{}: {e} (the MIT licence must travel with the data)", source.join("LICENSE").display()))?;
+    let licence = fs::read_to_string(source.join("LICENSE")).map_err(|e| {
+        format!(
+            "{}: {e} (the MIT licence must travel with the data)",
+            source.join("LICENSE").display()
+        )
+    })?;
     let target = dest.join("releases.tsv");
     let previous = fs::read_to_string(&target)
         .ok()
@@ -268,7 +276,11 @@ fn differences(old: &Snapshot, new: &Snapshot) -> (usize, usize, usize) {
     let index = |s: &Snapshot| -> std::collections::HashMap<(String, String), SnapshotRelease> {
         s.products
             .iter()
-            .flat_map(|p| p.releases.iter().map(|r| ((p.slug.clone(), r.cycle.clone()), r.clone())))
+            .flat_map(|p| {
+                p.releases
+                    .iter()
+                    .map(|r| ((p.slug.clone(), r.cycle.clone()), r.clone()))
+            })
             .collect()
     };
     let (old, new) = (index(old), index(new));
@@ -276,7 +288,10 @@ fn differences(old: &Snapshot, new: &Snapshot) -> (usize, usize, usize) {
     let removed = old.keys().filter(|k| !new.contains_key(*k)).count();
     let changed = new
         .iter()
-        .filter(|(k, r)| old.get(*k).is_some_and(|o| (&o.eoas, &o.eol, &o.eoes) != (&r.eoas, &r.eol, &r.eoes)))
+        .filter(|(k, r)| {
+            old.get(*k)
+                .is_some_and(|o| (&o.eoas, &o.eol, &o.eoes) != (&r.eoas, &r.eol, &r.eoes))
+        })
         .count();
     (added, removed, changed)
 }
@@ -320,7 +335,13 @@ mod tests {
         fs::write(source.join("LICENSE"), "MIT").unwrap();
         let first = refresh(&source, &dest).unwrap();
         assert_eq!(
-            (first.commit.as_str(), first.date.as_str(), first.products, first.releases, first.added),
+            (
+                first.commit.as_str(),
+                first.date.as_str(),
+                first.products,
+                first.releases,
+                first.added
+            ),
             ("0123456789abcdef0123456789abcdef01234567", "2027-01-02", 1, 1, 1)
         );
         fs::write(source.join("rhel.md"), page("2033-05-31")).unwrap();

@@ -50,7 +50,16 @@ fn catalogue_is_built_from_the_snapshot() {
             "{e:?}"
         );
         assert!(
-            ["windows", "linux", "unix", "hypervisor", "appliance", "database", "runtime"].contains(&e.family.as_str()),
+            [
+                "windows",
+                "linux",
+                "unix",
+                "hypervisor",
+                "appliance",
+                "database",
+                "runtime"
+            ]
+            .contains(&e.family.as_str()),
             "{e:?}"
         );
         assert_eq!(e.add_on.is_empty(), e.standard_end == e.extended_end, "{e:?}");
@@ -73,14 +82,24 @@ fn catalogue_is_built_from_the_snapshot() {
         (on(2022, 1, 11), on(2027, 1, 12), on(2030, 1, 12))
     );
     let pg14 = lookup("postgresql", "14").unwrap();
-    assert_eq!((pg14.mainstream_end, pg14.extended_end, pg14.add_on.as_str()), (on(2026, 11, 12), on(2026, 11, 12), ""));
+    assert_eq!(
+        (pg14.mainstream_end, pg14.extended_end, pg14.add_on.as_str()),
+        (on(2026, 11, 12), on(2026, 11, 12), "")
+    );
     // `eol: true` without a date, `eol: false`.
-    assert_eq!(lookup("oracle-solaris", "11.2").unwrap().extended_end, SupportEnd::Ended);
+    assert_eq!(
+        lookup("oracle-solaris", "11.2").unwrap().extended_end,
+        SupportEnd::Ended
+    );
     assert_eq!(lookup("ibm-aix", "7.2.5").unwrap().extended_end, SupportEnd::Open);
     // The project's documented correction, with its reason.
     let sol10 = lookup("oracle-solaris", "10").unwrap();
     assert_eq!(sol10.extended_end, on(2024, 1, 31));
-    assert!(sol10.note.contains("2027-01-01") && sol10.note.contains("2026-08-22"), "{}", sol10.note);
+    assert!(
+        sol10.note.contains("2027-01-01") && sol10.note.contains("2026-08-22"),
+        "{}",
+        sol10.note
+    );
     assert_eq!(lookup("oracle-solaris", "11.4").unwrap().note, "");
 }
 
@@ -256,11 +275,20 @@ fn a_family_is_reported_as_a_family_and_an_ambiguous_release_as_read() {
     assert_eq!(out.value.len(), 1);
     assert!(
         out.reasoning.contains("1 name a product family but no release")
-            && out.reasoning.contains("`Microsoft Windows Server 2016 or later (64-bit)`"),
+            && out
+                .reasoning
+                .contains("`Microsoft Windows Server 2016 or later (64-bit)`"),
         "{}",
         out.reasoning
     );
     let f = &out.value[0];
-    assert_eq!((f.asset_key.as_str(), f.lifecycle_status), ("old", Some(LifecycleStatus::EolExpired)));
-    assert!(f.description.contains("Ubuntu 14 without the release: read as 14.04"), "{}", f.description);
+    assert_eq!(
+        (f.asset_key.as_str(), f.lifecycle_status),
+        ("old", Some(LifecycleStatus::EolExpired))
+    );
+    assert!(
+        f.description.contains("Ubuntu 14 without the release: read as 14.04"),
+        "{}",
+        f.description
+    );
 }
