@@ -1,4 +1,4 @@
-//! `flowgraph serve | migrate | migrate-legacy | schema | token`.
+//! `flowgraph serve | migrate | migrate-legacy | schema | token | refresh-lifecycle`.
 
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
@@ -34,6 +34,18 @@ enum Command {
     Schema,
     /// Print a token signed with FLOWGRAPH_JWT_SECRET.
     Token(TokenArgs),
+    /// Rebuild the lifecycle catalogue's copy of endoflife.date (data/endoflife/releases.tsv and
+    /// its LICENSE) from a directory of its product pages; the next build embeds it.
+    RefreshLifecycle(RefreshLifecycleArgs),
+}
+
+#[derive(Args)]
+struct RefreshLifecycleArgs {
+    /// A snapshot of endoflife.date's product pages (`*.md`, with LICENSE and README.md).
+    source: std::path::PathBuf,
+    /// Where the project keeps its copy.
+    #[arg(long, default_value = "data/endoflife")]
+    into: std::path::PathBuf,
 }
 
 #[derive(Args, Clone)]
@@ -205,6 +217,23 @@ pub async fn run() -> anyhow::Result<()> {
             if !report.integrity_ok {
                 anyhow::bail!("migrate-legacy: the integrity check failed (see the report)");
             }
+            Ok(())
+        }
+        Some(Command::RefreshLifecycle(args)) => {
+            use crate::agents::tech_debt_analysis::lifecycle_analysis::snapshot::refresh;
+            let r = refresh(&args.source, &args.into).map_err(anyhow::Error::msg)?;
+            println!(
+                "endoflife.date {} ({}): {} products, {} release cycles ({} new, {} gone, {} with changed dates) \
+                 written to {}; rebuild to embed them.",
+                if r.commit.is_empty() { "snapshot" } else { &r.commit },
+                if r.date.is_empty() { "undated" } else { &r.date },
+                r.products,
+                r.releases,
+                r.added,
+                r.removed,
+                r.changed,
+                args.into.display()
+            );
             Ok(())
         }
         Some(Command::Schema) => {

@@ -7,7 +7,7 @@ pub mod lifecycle_analysis;
 pub mod modernization_strategy;
 pub mod security_risk;
 
-pub use lifecycle_analysis::catalogue::{CATALOGUE, LifecycleEntry, lookup};
+pub use lifecycle_analysis::catalogue::{LifecycleEntry, SupportEnd, catalogue, lookup};
 pub use lifecycle_analysis::identify::{identify, identify_asset, identify_runtime};
 pub use lifecycle_analysis::{LifecycleAnalysis, LifecycleAssessment, LifecycleInput, assess, finding_for, status_on};
 pub use modernization_strategy::{ModernizationStrategy, StrategyInput, decide};

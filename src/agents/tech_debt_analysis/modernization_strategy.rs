@@ -638,7 +638,7 @@ mod tests {
         let soon = server("w16", "Windows Server 2019", "production");
         // Supported today: rehost.
         assert_eq!(decide_one(&soon, 1, None).strategy, SixR::Rehost);
-        let unknown = server("x", "FreeBSD 13", "production");
+        let unknown = server("x", "Haiku R1", "production");
         let d = decide_one(&unknown, 0, None);
         assert_eq!((d.strategy, d.confidence), (SixR::Rehost, 0.5));
         let d = decide_one(&asset("thing", "other"), 0, None);

@@ -27,6 +27,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::agents::tech_debt_analysis::lifecycle_analysis::normalize::standard_platform_name;
 use crate::agents::types::{
     Agent, AgentError, AgentOutput, CANONICAL_ATTRIBUTES, CleanRecord, FieldMapping, SourceRecord,
 };
@@ -215,7 +216,14 @@ fn standardize_record(row: &SourceRecord, targets: &Targets<'_>, stats: &mut Sta
         cores
     });
 
-    let operating_system = text("operating_system");
+    let mut operating_system = text("operating_system");
+    // Stored under its normalised name (`rhel-6.10` → `Red Hat Enterprise Linux 6.10`), raw kept beside.
+    if let Some(raw) = operating_system.as_deref()
+        && let Some(name) = standard_platform_name(raw, text("os_version").as_deref())
+    {
+        attributes.insert("operating_system_raw".into(), Value::from(raw));
+        operating_system = Some(name);
+    }
     let os_version = text("os_version").or_else(|| operating_system.as_deref().and_then(os_version_from));
     if let Some(os) = operating_system.as_deref() {
         attributes.insert("os_family".into(), Value::from(os_family(os)));
@@ -512,7 +520,12 @@ mod tests {
             mapping("ver", Some("os_version"), 1.0),
         ];
         let r = one(maps.clone(), json!({"os": " Ubuntu 14.04.6 LTS ", "ver": ""}));
-        assert_eq!(r.operating_system.as_deref(), Some("Ubuntu 14.04.6 LTS"));
+        // Stored normalised, the raw text beside it.
+        assert_eq!(r.operating_system.as_deref(), Some("Ubuntu 14.04.6"));
+        assert_eq!(
+            r.attributes.get("operating_system_raw"),
+            Some(&json!("Ubuntu 14.04.6 LTS"))
+        );
         assert_eq!(r.os_version.as_deref(), Some("14.04"));
         assert_eq!(r.attributes.get("os_family"), Some(&json!("linux")));
         let r = one(maps, json!({"os": "AIX 7.1", "ver": "7.1 TL5"}));

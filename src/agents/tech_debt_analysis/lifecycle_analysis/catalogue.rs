@@ -1,262 +1,378 @@
-//! The built-in lifecycle catalogue: the support dates of operating systems, databases and
-//! runtimes, version by version.
+//! The lifecycle catalogue: every release cycle of the endoflife.date snapshot the project carries
+//! (`data/endoflife/releases.tsv`), under the product names of the project's own vocabulary
+//! (`products.tsv`), with the project's documented corrections (`adjustments.tsv`). Built once, on
+//! first use.
 //!
-//! Catalogue conventions (see `CATALOGUE`):
-//! - `mainstream_end`: end of mainstream / premier / full-and-maintenance support (for RHEL: end of
-//!   the Maintenance phase; for Ubuntu LTS: end of standard support; for PostgreSQL and other
-//!   community projects: the final release, as there is only one phase).
-//! - `standard_end`: end of the support the vendor sells as part of the ordinary lifecycle (Microsoft
-//!   extended support, Oracle extended support, ...), before any add-on programme.
-//! - `extended_end`: the last date ANY vendor support exists, including vendor add-on programmes
-//!   (Microsoft ESU, Red Hat ELS, Canonical ESM, SUSE LTSS), but not custom or cloud-only deals
-//!   (Azure-only ESU years, Ubuntu Legacy add-on, Oracle Sustaining / Market Driven Support).
-//! - Where a vendor gives only a month, the last day of that month is used.
+//! How the snapshot's columns become support phases (endoflife.date's README; each product page's
+//! `eoasColumn`/`eolColumn`/`eoesColumn` name them):
+//! - `mainstream_end` = `eoas` (end of active support: Microsoft mainstream, Red Hat Full Support,
+//!   Ubuntu hardware and maintenance updates), or `eol` where the product has one phase only.
+//! - `standard_end` = `eol` (end of the vendor's ordinary support: Microsoft extended support, Red Hat
+//!   Maintenance, Oracle Premier, SUSE general support, Ubuntu standard security maintenance).
+//! - `extended_end` = `eoes` (the paid programme after it: ESU, ELS, ESM, LTSS, Oracle Extended
+//!   Support, Debian LTS), or `eol` when there is none.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-/// One product version's support dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+use super::snapshot::{EMBEDDED, Snapshot, SnapshotProduct, SnapshotRelease};
+
+const PRODUCTS: &str = include_str!("../../../../data/endoflife/products.tsv");
+const ADJUSTMENTS: &str = include_str!("../../../../data/endoflife/adjustments.tsv");
+const SUPPLEMENT: &str = include_str!("../../../../data/endoflife/supplement.tsv");
+
+/// The end of a support phase: a date, ended on a date the source does not give (`eol: true`), or
+/// no end announced (`eol: false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SupportEnd {
+    /// Sorts first: the earliest end.
+    Ended,
+    On(NaiveDate),
+    Open,
+}
+
+impl SupportEnd {
+    /// Whether the phase is over on `today` (the date is its last supported day).
+    pub fn over_on(self, today: NaiveDate) -> bool {
+        match self {
+            SupportEnd::Ended => true,
+            SupportEnd::On(d) => today > d,
+            SupportEnd::Open => false,
+        }
+    }
+
+    pub fn date(self) -> Option<NaiveDate> {
+        match self {
+            SupportEnd::On(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn parse(text: &str) -> Option<SupportEnd> {
+        match text {
+            "true" => Some(SupportEnd::Ended),
+            "false" => Some(SupportEnd::Open),
+            d => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().map(SupportEnd::On),
+        }
+    }
+}
+
+impl fmt::Display for SupportEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SupportEnd::On(d) => write!(f, "{d}"),
+            SupportEnd::Ended => f.write_str("an unpublished date"),
+            SupportEnd::Open => f.write_str("no announced date"),
+        }
+    }
+}
+
+impl Serialize for SupportEnd {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SupportEnd::On(d) => d.serialize(s),
+            SupportEnd::Ended => s.serialize_bool(true),
+            SupportEnd::Open => s.serialize_bool(false),
+        }
+    }
+}
+
+/// A product of the project's vocabulary (`products.tsv`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductLine {
+    pub slug: String,
+    /// Display name: `Windows Server`, `Red Hat Enterprise Linux`, `Oracle Database`.
+    pub product: String,
+    /// windows, linux, unix, hypervisor, appliance, database, runtime.
+    pub family: String,
+    pub scheme: String,
+    /// Names as word lists, with whether each is weak (needs a version and no excluding word).
+    #[serde(skip)]
+    pub names: Vec<(Vec<String>, bool)>,
+    #[serde(skip)]
+    pub excludes: Vec<String>,
+}
+
+/// One release cycle's support dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LifecycleEntry {
+    /// The endoflife.date page and release cycle (`windows-server`, `2008-r2-sp1`).
+    pub slug: String,
+    pub cycle: String,
     /// Display name: `Windows Server`, `Red Hat Enterprise Linux`, `Oracle Database`, ...
-    pub product: &'static str,
-    /// Display version: `2008 R2`, `6`, `14.04`, `19c`, ...
-    pub version: &'static str,
-    /// windows, linux, unix, database, runtime.
-    pub family: &'static str,
-    pub mainstream_end: NaiveDate,
+    pub product: String,
+    /// Display version: `2008 R2 SP1`, `6`, `22.04`, `19c`, ...
+    pub version: String,
+    pub family: String,
+    pub mainstream_end: SupportEnd,
     /// End of the vendor's ordinary lifecycle, before any add-on programme (== `extended_end` when
     /// there is none).
-    pub standard_end: NaiveDate,
+    pub standard_end: SupportEnd,
     /// Last date any vendor support (add-ons included) exists.
-    pub extended_end: NaiveDate,
+    pub extended_end: SupportEnd,
     /// The add-on programme covering `standard_end..extended_end`; empty when there is none.
-    pub add_on: &'static str,
+    pub add_on: String,
+    /// Where the project reads this cycle differently from the snapshot, and why; else empty.
+    pub note: String,
+    /// The version numbers, tags and service pack the cycle is matched on (`2008-r2-sp1` →
+    /// [2008], [r2], 1); `latest`'s numbers (Windows builds).
+    #[serde(skip)]
+    pub key: CycleKey,
+    #[serde(skip)]
+    pub latest: Vec<u32>,
+    #[serde(skip)]
+    pub codename: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CycleKey {
+    pub nums: Vec<u32>,
+    pub tags: Vec<String>,
+    pub sub: Option<u32>,
 }
 
 impl LifecycleEntry {
-    /// `Windows Server 2008 R2`, `Oracle Database 19c`.
+    /// `Windows Server 2008 R2 SP1`, `Oracle Database 19c`.
     pub fn display_name(&self) -> String {
         format!("{} {}", self.product, self.version)
     }
 }
 
-/// A date known at compile time; an impossible date fails the build, not a run.
-pub(super) const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("catalogue dates are valid")
+/// Dotted numbers (`10.50` → [10, 50]); `None` when any part is not a number.
+pub(super) fn dotted(text: &str) -> Option<Vec<u32>> {
+    text.split('.').map(|p| p.parse().ok()).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn entry(
-    product: &'static str,
-    version: &'static str,
-    family: &'static str,
-    mainstream_end: NaiveDate,
-    standard_end: NaiveDate,
-    extended_end: NaiveDate,
-    add_on: &'static str,
-) -> LifecycleEntry {
-    LifecycleEntry {
-        product,
-        version,
-        family,
-        mainstream_end,
-        standard_end,
-        extended_end,
-        add_on,
+/// `2008-r2-sp1` → [2008], [r2], 1; `11.0-sp4` → [11, 0], [], 4; `13.0-sp3-acp` → [13, 0], [acp], 3.
+fn cycle_key(cycle: &str) -> CycleKey {
+    let mut parts = cycle.split('-');
+    let first = parts.next().unwrap_or_default();
+    let mut key = CycleKey::default();
+    match dotted(first) {
+        Some(nums) => key.nums = nums,
+        None => key.tags.push(first.to_lowercase()),
+    }
+    for part in parts {
+        let lower = part.to_lowercase();
+        match lower.strip_prefix("sp").and_then(|n| n.parse().ok()) {
+            Some(sp) => key.sub = Some(sp),
+            None => key.tags.push(lower),
+        }
+    }
+    key
+}
+
+/// The version as the vendor names it, from the release label (`Windows Server 2008 R2 SP1` →
+/// `2008 R2 SP1`, `2012 'Denali' SP4` → `2012 SP4`, `12c Release 2`), else the cycle.
+fn display_version(p: &SnapshotProduct, line: &ProductLine, r: &SnapshotRelease) -> String {
+    if r.label.is_empty() || r.label.contains("{{") {
+        return r.cycle.clone();
+    }
+    let label = r
+        .label
+        .replace("__RELEASE_CYCLE__", &r.cycle)
+        .replace("__CODENAME__", "")
+        .replace("''", "")
+        .replace("()", "");
+    let mut rest = label.trim();
+    for prefix in [p.title.as_str(), line.product.as_str()] {
+        rest = rest.strip_prefix(prefix).unwrap_or(rest).trim();
+    }
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    if words.is_empty() {
+        r.cycle.clone()
+    } else {
+        words.join(" ")
     }
 }
 
-/// A product whose ordinary lifecycle is all there is.
-const fn plain(
-    product: &'static str,
-    version: &'static str,
-    family: &'static str,
-    mainstream_end: NaiveDate,
-    extended_end: NaiveDate,
-) -> LifecycleEntry {
-    entry(product, version, family, mainstream_end, extended_end, extended_end, "")
+fn add_on_name(p: &SnapshotProduct) -> String {
+    if p.eoes_column.is_empty() {
+        "extended support (paid)".to_string()
+    } else {
+        format!("{} (paid)", p.eoes_column)
+    }
 }
 
-pub(super) const WIN: &str = "Windows Server";
-pub(super) const MSSQL: &str = "Microsoft SQL Server";
-pub(super) const RHEL: &str = "Red Hat Enterprise Linux";
-pub(super) const CENTOS: &str = "CentOS Linux";
-pub(super) const STREAM: &str = "CentOS Stream";
-pub(super) const OL: &str = "Oracle Linux";
-pub(super) const UBUNTU: &str = "Ubuntu";
-pub(super) const SLES: &str = "SUSE Linux Enterprise Server";
-pub(super) const DEBIAN: &str = "Debian";
-pub(super) const SOLARIS: &str = "Oracle Solaris";
-pub(super) const AIX: &str = "IBM AIX";
-pub(super) const HPUX: &str = "HP-UX";
-pub(super) const ORACLE: &str = "Oracle Database";
-pub(super) const MYSQL: &str = "MySQL";
-pub(super) const PG: &str = "PostgreSQL";
-pub(super) const JAVA: &str = "Java SE";
-pub(super) const PYTHON: &str = "Python";
-pub(super) const NODE: &str = "Node.js";
-pub(super) const DOTNET: &str = ".NET Framework";
+pub struct Catalogue {
+    pub snapshot_commit: String,
+    pub snapshot_date: String,
+    pub lines: Vec<ProductLine>,
+    pub entries: Vec<LifecycleEntry>,
+    by_slug: HashMap<String, Vec<usize>>,
+}
 
-const ESU: &str = "Extended Security Updates (paid)";
-const ELS: &str = "Extended Life-cycle Support add-on";
-const ESM: &str = "Expanded Security Maintenance (Ubuntu Pro)";
-const LTSS: &str = "Long Term Service Pack Support (paid)";
-const ORACLE_EXT: &str = "Oracle Extended Support (paid)";
-const DEBIAN_LTS: &str = "Debian LTS";
+fn read_lines(text: &str) -> Result<Vec<ProductLine>, String> {
+    let mut lines = Vec::new();
+    for row in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 5 {
+            return Err(format!("products.tsv: {row:?}"));
+        }
+        let names = f[4]
+            .split(',')
+            .map(|n| {
+                let weak = n.starts_with('~');
+                (super::identify::words_of(n.trim_start_matches('~')), weak)
+            })
+            .filter(|(w, _)| !w.is_empty())
+            .collect();
+        let excludes = f.get(5).map(|e| super::identify::words_of(e)).unwrap_or_default();
+        lines.push(ProductLine {
+            slug: f[0].into(),
+            product: f[1].into(),
+            family: f[2].into(),
+            scheme: f[3].into(),
+            names,
+            excludes,
+        });
+    }
+    Ok(lines)
+}
 
-/// The built-in catalogue. Sources: the vendors' published lifecycle pages as summarised by
-/// endoflife.date; dates marked "estimate" were not announced when this was written.
-#[rustfmt::skip]
-pub static CATALOGUE: &[LifecycleEntry] = &[
-    // --- Windows Server (Microsoft fixed lifecycle; ESU = 3 paid years where offered on-premises).
-    plain(WIN, "2000", "windows", ymd(2005, 6, 30), ymd(2010, 7, 13)),
-    plain(WIN, "2003", "windows", ymd(2010, 7, 13), ymd(2015, 7, 14)),
-    plain(WIN, "2003 R2", "windows", ymd(2010, 7, 13), ymd(2015, 7, 14)),
-    entry(WIN, "2008", "windows", ymd(2015, 1, 13), ymd(2020, 1, 14), ymd(2023, 1, 10), ESU),
-    entry(WIN, "2008 R2", "windows", ymd(2015, 1, 13), ymd(2020, 1, 14), ymd(2023, 1, 10), ESU),
-    entry(WIN, "2012", "windows", ymd(2018, 10, 9), ymd(2023, 10, 10), ymd(2026, 10, 13), ESU),
-    entry(WIN, "2012 R2", "windows", ymd(2018, 10, 9), ymd(2023, 10, 10), ymd(2026, 10, 13), ESU),
-    // ESU for 2016 is sold for up to three years after 2027-01-12.
-    entry(WIN, "2016", "windows", ymd(2022, 1, 11), ymd(2027, 1, 12), ymd(2030, 1, 12), ESU),
-    plain(WIN, "2019", "windows", ymd(2024, 1, 9), ymd(2029, 1, 9)),
-    plain(WIN, "2022", "windows", ymd(2026, 10, 13), ymd(2031, 10, 14)),
-    plain(WIN, "2025", "windows", ymd(2029, 10, 9), ymd(2034, 10, 10)),
-    // --- Red Hat Enterprise Linux: mainstream = end of Maintenance Support; then the ELS add-on.
-    entry(RHEL, "4", "linux", ymd(2012, 2, 29), ymd(2012, 2, 29), ymd(2017, 3, 31), ELS),
-    entry(RHEL, "5", "linux", ymd(2017, 3, 31), ymd(2017, 3, 31), ymd(2020, 11, 30), ELS),
-    entry(RHEL, "6", "linux", ymd(2020, 11, 30), ymd(2020, 11, 30), ymd(2024, 6, 30), ELS),
-    entry(RHEL, "7", "linux", ymd(2024, 6, 30), ymd(2024, 6, 30), ymd(2028, 6, 30), ELS),
-    entry(RHEL, "8", "linux", ymd(2029, 5, 31), ymd(2029, 5, 31), ymd(2032, 5, 31), ELS),
-    entry(RHEL, "9", "linux", ymd(2032, 5, 31), ymd(2032, 5, 31), ymd(2035, 5, 31), ELS),
-    entry(RHEL, "10", "linux", ymd(2035, 5, 31), ymd(2035, 5, 31), ymd(2038, 5, 31), ELS),
-    // --- CentOS Linux (community rebuild; mainstream = end of full updates).
-    plain(CENTOS, "5", "linux", ymd(2014, 1, 31), ymd(2017, 3, 31)),
-    plain(CENTOS, "6", "linux", ymd(2017, 5, 10), ymd(2020, 11, 30)),
-    plain(CENTOS, "7", "linux", ymd(2020, 8, 6), ymd(2024, 6, 30)),
-    plain(CENTOS, "8", "linux", ymd(2021, 12, 31), ymd(2021, 12, 31)),
-    plain(STREAM, "8", "linux", ymd(2024, 5, 31), ymd(2024, 5, 31)),
-    plain(STREAM, "9", "linux", ymd(2027, 5, 31), ymd(2027, 5, 31)),
-    // --- Oracle Linux: Premier, then paid Extended Support (OL8/OL9 extended: premier + 3 years).
-    entry(OL, "6", "linux", ymd(2021, 3, 31), ymd(2021, 3, 31), ymd(2024, 12, 31), ORACLE_EXT),
-    entry(OL, "7", "linux", ymd(2024, 12, 31), ymd(2024, 12, 31), ymd(2028, 6, 30), ORACLE_EXT),
-    entry(OL, "8", "linux", ymd(2029, 7, 31), ymd(2029, 7, 31), ymd(2032, 7, 31), ORACLE_EXT),
-    entry(OL, "9", "linux", ymd(2032, 6, 30), ymd(2032, 6, 30), ymd(2035, 6, 30), ORACLE_EXT),
-    // --- Ubuntu LTS: standard support, then ESM. The paid Legacy add-on beyond ESM is not counted.
-    entry(UBUNTU, "12.04", "linux", ymd(2017, 4, 30), ymd(2017, 4, 30), ymd(2019, 4, 30), ESM),
-    entry(UBUNTU, "14.04", "linux", ymd(2019, 4, 30), ymd(2019, 4, 30), ymd(2024, 4, 30), ESM),
-    entry(UBUNTU, "16.04", "linux", ymd(2021, 4, 30), ymd(2021, 4, 30), ymd(2026, 4, 30), ESM),
-    entry(UBUNTU, "18.04", "linux", ymd(2023, 5, 31), ymd(2023, 5, 31), ymd(2028, 4, 30), ESM),
-    entry(UBUNTU, "20.04", "linux", ymd(2025, 5, 31), ymd(2025, 5, 31), ymd(2030, 4, 30), ESM),
-    entry(UBUNTU, "22.04", "linux", ymd(2027, 4, 30), ymd(2027, 4, 30), ymd(2032, 4, 30), ESM),
-    entry(UBUNTU, "24.04", "linux", ymd(2029, 5, 31), ymd(2029, 5, 31), ymd(2034, 4, 30), ESM),
-    entry(UBUNTU, "26.04", "linux", ymd(2031, 4, 30), ymd(2031, 4, 30), ymd(2036, 4, 30), ESM),
-    // --- SLES: general support of the last service pack, then LTSS.
-    entry(SLES, "11", "linux", ymd(2019, 3, 31), ymd(2019, 3, 31), ymd(2022, 3, 31), LTSS),
-    entry(SLES, "12", "linux", ymd(2024, 10, 31), ymd(2024, 10, 31), ymd(2027, 10, 31), LTSS),
-    entry(SLES, "15", "linux", ymd(2031, 7, 31), ymd(2031, 7, 31), ymd(2034, 7, 31), LTSS),
-    // --- Debian: regular security support, then Debian LTS (third-party ELTS not counted).
-    entry(DEBIAN, "8", "linux", ymd(2018, 6, 17), ymd(2018, 6, 17), ymd(2020, 6, 30), DEBIAN_LTS),
-    entry(DEBIAN, "9", "linux", ymd(2020, 7, 6), ymd(2020, 7, 6), ymd(2022, 6, 30), DEBIAN_LTS),
-    entry(DEBIAN, "10", "linux", ymd(2022, 9, 10), ymd(2022, 9, 10), ymd(2024, 6, 30), DEBIAN_LTS),
-    entry(DEBIAN, "11", "linux", ymd(2024, 8, 14), ymd(2024, 8, 14), ymd(2026, 8, 31), DEBIAN_LTS),
-    entry(DEBIAN, "12", "linux", ymd(2026, 6, 10), ymd(2026, 6, 10), ymd(2028, 6, 30), DEBIAN_LTS),
-    // Debian 13: estimate (three years after release, then LTS).
-    entry(DEBIAN, "13", "linux", ymd(2028, 8, 9), ymd(2028, 8, 9), ymd(2030, 6, 30), DEBIAN_LTS),
-    // --- Oracle Solaris: Premier, then paid Extended Support; Sustaining (indefinite) not counted.
-    plain(SOLARIS, "8", "unix", ymd(2009, 3, 31), ymd(2012, 3, 31)),
-    plain(SOLARIS, "9", "unix", ymd(2011, 10, 31), ymd(2014, 10, 31)),
-    // Solaris 10 Extended Support as originally published (January 2024). Oracle has since sold a
-    // further limited extension to January 2027; it is treated as a custom deal here.
-    entry(SOLARIS, "10", "unix", ymd(2018, 1, 31), ymd(2018, 1, 31), ymd(2024, 1, 31), ORACLE_EXT),
-    entry(SOLARIS, "11.3", "unix", ymd(2021, 1, 31), ymd(2021, 1, 31), ymd(2027, 1, 31), ORACLE_EXT),
-    entry(SOLARIS, "11.4", "unix", ymd(2031, 11, 30), ymd(2031, 11, 30), ymd(2037, 11, 30), ORACLE_EXT),
-    // --- IBM AIX: end of standard support of the release's last Technology Level.
-    plain(AIX, "5.3", "unix", ymd(2012, 4, 30), ymd(2012, 4, 30)),
-    plain(AIX, "6.1", "unix", ymd(2017, 4, 30), ymd(2017, 4, 30)),
-    plain(AIX, "7.1", "unix", ymd(2023, 4, 30), ymd(2023, 4, 30)),
-    // AIX 7.2 and 7.3: no end of support announced; estimates (IBM announces about a year ahead).
-    plain(AIX, "7.2", "unix", ymd(2027, 11, 30), ymd(2027, 11, 30)),
-    plain(AIX, "7.3", "unix", ymd(2031, 11, 30), ymd(2031, 11, 30)),
-    plain(HPUX, "11i v3", "unix", ymd(2025, 12, 31), ymd(2025, 12, 31)),
-    // --- Microsoft SQL Server (mainstream, extended, ESU where sold).
-    plain(MSSQL, "2005", "database", ymd(2011, 4, 12), ymd(2016, 4, 12)),
-    entry(MSSQL, "2008", "database", ymd(2014, 7, 8), ymd(2019, 7, 9), ymd(2022, 7, 12), ESU),
-    entry(MSSQL, "2008 R2", "database", ymd(2014, 7, 8), ymd(2019, 7, 9), ymd(2022, 7, 12), ESU),
-    entry(MSSQL, "2012", "database", ymd(2017, 7, 11), ymd(2022, 7, 12), ymd(2025, 7, 8), ESU),
-    entry(MSSQL, "2014", "database", ymd(2019, 7, 9), ymd(2024, 7, 9), ymd(2027, 7, 12), ESU),
-    entry(MSSQL, "2016", "database", ymd(2021, 7, 13), ymd(2026, 7, 14), ymd(2029, 7, 17), ESU),
-    plain(MSSQL, "2017", "database", ymd(2022, 10, 11), ymd(2027, 10, 12)),
-    plain(MSSQL, "2019", "database", ymd(2025, 2, 28), ymd(2030, 1, 8)),
-    plain(MSSQL, "2022", "database", ymd(2028, 1, 11), ymd(2033, 1, 11)),
-    plain(MSSQL, "2025", "database", ymd(2031, 1, 6), ymd(2036, 1, 6)),
-    // --- Oracle Database (Premier, then Extended; innovation releases have Premier only).
-    plain(ORACLE, "10g", "database", ymd(2010, 7, 31), ymd(2015, 7, 31)),
-    plain(ORACLE, "11g R1", "database", ymd(2012, 8, 31), ymd(2015, 8, 31)),
-    plain(ORACLE, "11g R2", "database", ymd(2015, 1, 31), ymd(2020, 12, 31)),
-    plain(ORACLE, "12c R1", "database", ymd(2018, 7, 31), ymd(2022, 7, 31)),
-    plain(ORACLE, "12c R2", "database", ymd(2020, 11, 30), ymd(2022, 3, 31)),
-    plain(ORACLE, "18c", "database", ymd(2021, 6, 30), ymd(2021, 6, 30)),
-    plain(ORACLE, "19c", "database", ymd(2029, 12, 31), ymd(2032, 12, 31)),
-    plain(ORACLE, "21c", "database", ymd(2027, 7, 31), ymd(2027, 7, 31)),
-    // 23ai / 26ai: Premier to 2031-12-31; Extended not yet published, so not assumed.
-    plain(ORACLE, "23ai", "database", ymd(2031, 12, 31), ymd(2031, 12, 31)),
-    plain(ORACLE, "26ai", "database", ymd(2031, 12, 31), ymd(2031, 12, 31)),
-    // --- MySQL (Oracle Premier, then Extended).
-    plain(MYSQL, "5.1", "database", ymd(2010, 12, 31), ymd(2013, 12, 31)),
-    plain(MYSQL, "5.5", "database", ymd(2015, 12, 31), ymd(2018, 12, 31)),
-    plain(MYSQL, "5.6", "database", ymd(2018, 2, 28), ymd(2021, 2, 28)),
-    plain(MYSQL, "5.7", "database", ymd(2020, 10, 31), ymd(2023, 10, 31)),
-    plain(MYSQL, "8.0", "database", ymd(2025, 4, 30), ymd(2026, 4, 30)),
-    plain(MYSQL, "8.4", "database", ymd(2029, 4, 30), ymd(2032, 4, 30)),
-    // --- PostgreSQL: one phase, five years, ending with the final minor release.
-    plain(PG, "8.4", "database", ymd(2014, 7, 24), ymd(2014, 7, 24)),
-    plain(PG, "9.0", "database", ymd(2015, 10, 8), ymd(2015, 10, 8)),
-    plain(PG, "9.1", "database", ymd(2016, 10, 27), ymd(2016, 10, 27)),
-    plain(PG, "9.2", "database", ymd(2017, 11, 9), ymd(2017, 11, 9)),
-    plain(PG, "9.3", "database", ymd(2018, 11, 8), ymd(2018, 11, 8)),
-    plain(PG, "9.4", "database", ymd(2020, 2, 13), ymd(2020, 2, 13)),
-    plain(PG, "9.5", "database", ymd(2021, 2, 11), ymd(2021, 2, 11)),
-    plain(PG, "9.6", "database", ymd(2021, 11, 11), ymd(2021, 11, 11)),
-    plain(PG, "10", "database", ymd(2022, 11, 10), ymd(2022, 11, 10)),
-    plain(PG, "11", "database", ymd(2023, 11, 9), ymd(2023, 11, 9)),
-    plain(PG, "12", "database", ymd(2024, 11, 21), ymd(2024, 11, 21)),
-    plain(PG, "13", "database", ymd(2025, 11, 13), ymd(2025, 11, 13)),
-    plain(PG, "14", "database", ymd(2026, 11, 12), ymd(2026, 11, 12)),
-    plain(PG, "15", "database", ymd(2027, 11, 11), ymd(2027, 11, 11)),
-    plain(PG, "16", "database", ymd(2028, 11, 9), ymd(2028, 11, 9)),
-    plain(PG, "17", "database", ymd(2029, 11, 8), ymd(2029, 11, 8)),
-    plain(PG, "18", "database", ymd(2030, 11, 14), ymd(2030, 11, 14)),
-    // --- Runtimes (found in a `runtime`-like attribute).
-    entry(JAVA, "8", "runtime", ymd(2022, 3, 31), ymd(2022, 3, 31), ymd(2030, 12, 31), ORACLE_EXT),
-    entry(JAVA, "11", "runtime", ymd(2023, 9, 30), ymd(2023, 9, 30), ymd(2032, 1, 31), ORACLE_EXT),
-    entry(JAVA, "17", "runtime", ymd(2026, 9, 30), ymd(2026, 9, 30), ymd(2029, 9, 30), ORACLE_EXT),
-    entry(JAVA, "21", "runtime", ymd(2028, 9, 30), ymd(2028, 9, 30), ymd(2031, 9, 30), ORACLE_EXT),
-    entry(JAVA, "25", "runtime", ymd(2030, 9, 30), ymd(2030, 9, 30), ymd(2033, 9, 30), ORACLE_EXT),
-    plain(PYTHON, "2.7", "runtime", ymd(2020, 1, 1), ymd(2020, 1, 1)),
-    plain(PYTHON, "3.6", "runtime", ymd(2021, 12, 23), ymd(2021, 12, 23)),
-    plain(PYTHON, "3.7", "runtime", ymd(2023, 6, 27), ymd(2023, 6, 27)),
-    plain(PYTHON, "3.8", "runtime", ymd(2024, 10, 7), ymd(2024, 10, 7)),
-    plain(PYTHON, "3.9", "runtime", ymd(2025, 10, 31), ymd(2025, 10, 31)),
-    plain(PYTHON, "3.10", "runtime", ymd(2026, 10, 31), ymd(2026, 10, 31)),
-    plain(PYTHON, "3.11", "runtime", ymd(2027, 10, 31), ymd(2027, 10, 31)),
-    plain(PYTHON, "3.12", "runtime", ymd(2028, 10, 31), ymd(2028, 10, 31)),
-    plain(PYTHON, "3.13", "runtime", ymd(2029, 10, 31), ymd(2029, 10, 31)),
-    plain(PYTHON, "3.14", "runtime", ymd(2030, 10, 31), ymd(2030, 10, 31)),
-    plain(NODE, "12", "runtime", ymd(2022, 4, 30), ymd(2022, 4, 30)),
-    plain(NODE, "14", "runtime", ymd(2023, 4, 30), ymd(2023, 4, 30)),
-    plain(NODE, "16", "runtime", ymd(2023, 9, 11), ymd(2023, 9, 11)),
-    plain(NODE, "18", "runtime", ymd(2025, 4, 30), ymd(2025, 4, 30)),
-    plain(NODE, "20", "runtime", ymd(2026, 4, 30), ymd(2026, 4, 30)),
-    plain(NODE, "22", "runtime", ymd(2027, 4, 30), ymd(2027, 4, 30)),
-    plain(NODE, "24", "runtime", ymd(2028, 4, 30), ymd(2028, 4, 30)),
-    // .NET Framework 4.6.2 and later follow the Windows version they run on: not catalogued.
-    plain(DOTNET, "4.5.2", "runtime", ymd(2022, 4, 26), ymd(2022, 4, 26)),
-    plain(DOTNET, "4.6", "runtime", ymd(2022, 4, 26), ymd(2022, 4, 26)),
-    plain(DOTNET, "4.6.1", "runtime", ymd(2022, 4, 26), ymd(2022, 4, 26)),
-];
+type Adjustment = (String, String, String, SupportEnd, String);
 
-/// The catalogue entry for a product and its display version.
-pub fn lookup(product: &str, version: &str) -> Option<&'static LifecycleEntry> {
-    CATALOGUE.iter().find(|e| e.product == product && e.version == version)
+fn read_adjustments(text: &str) -> Result<Vec<Adjustment>, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|row| {
+            let f: Vec<&str> = row.split('\t').collect();
+            match f.as_slice() {
+                [slug, cycle, field @ ("eoas" | "eol" | "eoes"), value, reason] => {
+                    let end = SupportEnd::parse(value).ok_or_else(|| format!("adjustments.tsv: {value:?}"))?;
+                    Ok((
+                        slug.to_string(),
+                        cycle.to_string(),
+                        field.to_string(),
+                        end,
+                        reason.to_string(),
+                    ))
+                }
+                _ => Err(format!("adjustments.tsv: {row:?}")),
+            }
+        })
+        .collect()
+}
+
+impl Catalogue {
+    pub fn build(snapshot: &Snapshot, products: &str, adjustments: &str) -> Result<Catalogue, String> {
+        let lines = read_lines(products)?;
+        let adjustments = read_adjustments(adjustments)?;
+        let mut used = vec![false; adjustments.len()];
+        let mut entries = Vec::new();
+        for line in &lines {
+            let Some(p) = snapshot.products.iter().find(|p| p.slug == line.slug) else {
+                return Err(format!(
+                    "products.tsv names `{}`, which the snapshot does not have",
+                    line.slug
+                ));
+            };
+            for r in &p.releases {
+                let (mut eoas, mut eol, mut eoes) = (r.eoas.clone(), r.eol.clone(), r.eoes.clone());
+                let mut notes = Vec::new();
+                for (i, (slug, cycle, field, end, reason)) in adjustments.iter().enumerate() {
+                    if *slug != p.slug || *cycle != r.cycle {
+                        continue;
+                    }
+                    used[i] = true;
+                    let slot = match field.as_str() {
+                        "eoas" => &mut eoas,
+                        "eol" => &mut eol,
+                        _ => &mut eoes,
+                    };
+                    notes.push(format!(
+                        "endoflife.date ({} snapshot) gives {field} {}; this catalogue uses {end}: {reason}",
+                        snapshot.date,
+                        if slot.is_empty() { "nothing" } else { slot.as_str() }
+                    ));
+                    *slot = end.to_string();
+                }
+                // A cycle without any end (a page's odd row) is left out rather than guessed.
+                let Some(standard_end) = SupportEnd::parse(&eol) else {
+                    continue;
+                };
+                let mainstream_end = SupportEnd::parse(&eoas)
+                    .filter(|e| *e != SupportEnd::Open)
+                    .map_or(standard_end, |e| e.min(standard_end));
+                let extended_end = match SupportEnd::parse(&eoes) {
+                    Some(e @ (SupportEnd::On(_) | SupportEnd::Ended)) => e.max(standard_end),
+                    _ => standard_end,
+                };
+                let add_on = if extended_end != standard_end {
+                    add_on_name(p)
+                } else {
+                    String::new()
+                };
+                entries.push(LifecycleEntry {
+                    slug: p.slug.clone(),
+                    cycle: r.cycle.clone(),
+                    product: line.product.clone(),
+                    version: display_version(p, line, r),
+                    family: line.family.clone(),
+                    mainstream_end,
+                    standard_end,
+                    extended_end,
+                    add_on,
+                    note: notes.join("; "),
+                    key: cycle_key(&r.cycle),
+                    latest: r.latest.split(['.', '-']).map_while(|p| p.parse().ok()).collect(),
+                    codename: r.codename.to_lowercase(),
+                });
+            }
+        }
+        if let Some(i) = used.iter().position(|u| !u) {
+            let (slug, cycle, field, ..) = &adjustments[i];
+            return Err(format!(
+                "adjustments.tsv: {slug} {cycle} {field} matches no release cycle"
+            ));
+        }
+        let mut by_slug: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_slug.entry(e.slug.clone()).or_default().push(i);
+        }
+        Ok(Catalogue {
+            snapshot_commit: snapshot.commit.clone(),
+            snapshot_date: snapshot.date.clone(),
+            lines,
+            entries,
+            by_slug,
+        })
+    }
+
+    /// The release cycles of one product.
+    pub fn cycles<'a>(&'a self, slug: &str) -> impl Iterator<Item = &'a LifecycleEntry> + 'a {
+        self.by_slug.get(slug).into_iter().flatten().map(|&i| &self.entries[i])
+    }
+}
+
+/// The catalogue the binary carries (the snapshot, plus `supplement.tsv` for products it does not
+/// cover), built on first use.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let mut snapshot = Snapshot::parse_tsv(EMBEDDED).expect("data/endoflife/releases.tsv reads");
+        let supplement = Snapshot::parse_tsv(SUPPLEMENT).expect("data/endoflife/supplement.tsv reads");
+        // The snapshot wins where it covers a product the supplement also has.
+        for p in supplement.products {
+            if !snapshot.products.iter().any(|s| s.slug == p.slug) {
+                snapshot.products.push(p);
+            }
+        }
+        Catalogue::build(&snapshot, PRODUCTS, ADJUSTMENTS).expect("data/endoflife/ is consistent")
+    })
+}
+
+/// The catalogue entry for an endoflife.date product and release cycle (`rhel`, `7`).
+pub fn lookup(slug: &str, cycle: &str) -> Option<&'static LifecycleEntry> {
+    catalogue().cycles(slug).find(|e| e.cycle == cycle)
+}
+
+/// A date in a test.
+#[cfg(test)]
+pub(super) const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }

@@ -4,7 +4,13 @@
 //! [`catalogue`]; their status on the given day decides the finding and its severity.
 
 pub mod catalogue;
+mod front_matter;
 pub mod identify;
+pub mod normalize;
+mod schemes;
+pub mod snapshot;
+
+use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -15,14 +21,17 @@ use crate::agents::types::{
 use crate::agents::vocabulary::business_criticality::criticality;
 use crate::agents::vocabulary::environments::is_production;
 use crate::domain::PhaseName;
-use catalogue::LifecycleEntry;
-use identify::{identify, identify_asset, identify_runtime};
+use catalogue::{LifecycleEntry, SupportEnd, catalogue};
+use identify::{Recognised, identify, identify_runtime, recognise, recognise_asset_with};
 
 /// The window in which support ending counts as "soon".
 pub const EOL_SOON_MONTHS: u32 = 12;
 
 /// Whether `date` falls within the next `EOL_SOON_MONTHS` of `today` (today included).
-fn within_soon_window(date: NaiveDate, today: NaiveDate) -> bool {
+fn within_soon_window(end: SupportEnd, today: NaiveDate) -> bool {
+    let Some(date) = end.date() else {
+        return false;
+    };
     match today.checked_add_months(Months::new(EOL_SOON_MONTHS)) {
         Some(limit) => date >= today && date <= limit,
         None => date >= today,
@@ -33,10 +42,10 @@ fn within_soon_window(date: NaiveDate, today: NaiveDate) -> bool {
 /// last supported days. EOL_SOON means ALL support (add-ons included) ends within 12 months,
 /// whatever phase the product is in now.
 pub fn status_on(entry: &LifecycleEntry, today: NaiveDate) -> (LifecycleStatus, SupportLevel) {
-    if today > entry.extended_end {
+    if entry.extended_end.over_on(today) {
         return (LifecycleStatus::EolExpired, SupportLevel::None);
     }
-    let support = if today > entry.mainstream_end {
+    let support = if entry.mainstream_end.over_on(today) {
         SupportLevel::Extended
     } else {
         SupportLevel::Mainstream
@@ -119,7 +128,7 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
                 "{name}: all vendor support ends {} (within 12 months)",
                 entry.extended_end
             );
-            if has_add_on && today > entry.standard_end {
+            if has_add_on && entry.standard_end.over_on(today) {
                 description.push_str(&format!(
                     "; standard support ended {}, only {} remains",
                     entry.standard_end, entry.add_on
@@ -131,7 +140,7 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
         (LifecycleStatus::Active, _) => {
             // Only a paid add-on left, or the vendor's ordinary support ends within 12 months and
             // only a paid add-on follows: medium. Plain extended support: low.
-            let add_on_only = has_add_on && today > entry.standard_end;
+            let add_on_only = has_add_on && entry.standard_end.over_on(today);
             let add_on_soon = has_add_on && !add_on_only && within_soon_window(entry.standard_end, today);
             if add_on_only {
                 let description = format!(
@@ -164,7 +173,11 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
         }
         _ => return None,
     };
-    let category = match entry.family {
+    let mut description = description;
+    if !entry.note.is_empty() {
+        description.push_str(&format!(" Note: {}.", entry.note));
+    }
+    let category = match entry.family.as_str() {
         "database" => "database",
         "runtime" => "runtime",
         _ => "operating_system",
@@ -174,10 +187,26 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
         category: category.to_string(),
         severity: severity.to_string(),
         description,
-        end_of_life: Some(entry.extended_end),
+        end_of_life: entry.extended_end.date(),
         lifecycle_status: Some(status),
         support_level: Some(support),
     })
+}
+
+/// [`finding_for`] for a recognised product, saying so when the text fits several releases and
+/// the longest-supported was taken.
+pub fn finding_for_recognised(asset: &AssetFacts, r: &Recognised, today: NaiveDate) -> Option<TechDebtFinding> {
+    let entry = r.entry?;
+    let mut finding = finding_for(asset, entry, today)?;
+    if r.ambiguous {
+        finding.description.push_str(&format!(
+            " The record gives {} {} without the release: read as {}, the longest-supported release that fits.",
+            r.line.product,
+            r.version.as_deref().unwrap_or("?"),
+            entry.version
+        ));
+    }
+    Some(finding)
 }
 
 impl Agent for LifecycleAnalysis {
@@ -190,15 +219,34 @@ impl Agent for LifecycleAnalysis {
         let today = input.today;
         let mut findings = Vec::new();
         let (mut with_product, mut identified) = (0usize, 0usize);
+        let mut families: Vec<String> = Vec::new();
+        let mut family_count = 0usize;
+        // Exports repeat a few dozen product strings over thousands of rows: read each once.
+        let mut seen: HashMap<(String, Option<String>), Option<Recognised>> = HashMap::new();
+        let mut read = |text: &str, version: Option<&str>| {
+            seen.entry((text.to_string(), version.map(str::to_string)))
+                .or_insert_with(|| recognise(text, version))
+                .clone()
+        };
         for asset in &input.assets {
             let named = asset.operating_system.as_deref().is_some_and(|s| !s.trim().is_empty())
                 || asset.os_version.as_deref().is_some_and(|s| !s.trim().is_empty());
             if named {
                 with_product += 1;
             }
-            if let Some(entry) = identify_asset(asset) {
-                identified += 1;
-                findings.extend(finding_for(asset, entry, today));
+            match recognise_asset_with(asset, &mut read) {
+                Some(r) if r.entry.is_some() => {
+                    identified += 1;
+                    findings.extend(finding_for_recognised(asset, &r, today));
+                }
+                Some(_) => {
+                    family_count += 1;
+                    let text = asset.operating_system.clone().unwrap_or_default();
+                    if families.len() < 3 && !families.contains(&text) {
+                        families.push(text);
+                    }
+                }
+                None => {}
             }
             if let Some(entry) = identify_runtime(asset) {
                 findings.extend(finding_for(asset, entry, today));
@@ -219,19 +267,31 @@ impl Agent for LifecycleAnalysis {
                 extended += 1
             }
         }
-        let unknown = with_product.saturating_sub(identified);
+        let unknown = with_product.saturating_sub(identified + family_count);
         // Sure of what the catalogue identified; every product it could not place lowers that.
         let confidence = if with_product == 0 {
             0.9
         } else {
             0.5 + 0.45 * identified.min(with_product) as f64 / with_product as f64
         };
-        let reasoning = format!(
+        let cat = catalogue();
+        let mut reasoning = format!(
             "On {today}: {expired} past end of support, {soon} with all support ending within 12 months, \
              {reduced} on or within 12 months of paid add-on support only, {extended} on extended support; \
-             {identified} of {} assets' products identified in the catalogue, {unknown} named but not catalogued.",
-            input.assets.len()
+             {identified} of {} assets' products identified in the catalogue (endoflife.date snapshot {} of {}), \
+             {unknown} named but not catalogued.",
+            input.assets.len(),
+            cat.snapshot_commit.get(..12).unwrap_or(&cat.snapshot_commit),
+            cat.snapshot_date,
         );
+        if family_count > 0 {
+            let quoted: Vec<String> = families.iter().map(|f| format!("`{f}`")).collect();
+            reasoning.push_str(&format!(
+                " {family_count} name a product family but no release ({}): their support cannot be judged \
+                 until the release is known.",
+                quoted.join(", ")
+            ));
+        }
         Ok(AgentOutput::new(findings, confidence, reasoning))
     }
 }
@@ -255,249 +315,8 @@ pub(crate) fn sample_findings() -> Vec<TechDebtFinding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::Value;
-
-    use super::catalogue::{
-        AIX, CATALOGUE, CENTOS, MSSQL, MYSQL, ORACLE, PG, RHEL, SLES, SOLARIS, UBUNTU, WIN, lookup, ymd,
-    };
-    use super::*;
-    use crate::agents::test_fixtures::asset;
-
-    fn id(text: &str, version: Option<&str>) -> Option<String> {
-        identify(text, version).map(LifecycleEntry::display_name)
-    }
-
-    #[test]
-    fn leaves_unknown_products_unknown() {
-        for text in [
-            "",
-            "   ",
-            "Linux",
-            "Windows 10",
-            "Win2k",
-            "MariaDB 10.6",
-            "Ubuntu 21.10",
-            "MySQL 9.1",
-            "PostgreSQL 9",
-            "Oracle",
-            "AIX 7",
-            "Solaris 11.2",
-            "Fedora 39",
-            "R2",
-            "2k",
-            "...",
-            "\u{1F600} 2008",
-            "Ｗｉｎｄｏｗｓ Ｓｅｒｖｅｒ",
-            "Windows Server 99999999999999999999.1",
-            "SQL Server 4294967296",
-        ] {
-            let found = id(text, None);
-            assert!(found.is_none() || text == "Win2k", "{text:?} gave {found:?}");
-        }
-        // `Win2k` is Windows 2000, which is catalogued.
-        assert_eq!(id("Win2k", None).as_deref(), Some("Windows Server 2000"));
-        assert_eq!(assess("Plan 9", None, sample_today()).status, LifecycleStatus::Unknown);
-        assert_eq!(assess("Plan 9", None, sample_today()).support, None);
-    }
-
-    #[test]
-    fn catalogue_is_consistent() {
-        for e in CATALOGUE {
-            assert!(
-                e.mainstream_end <= e.standard_end && e.standard_end <= e.extended_end,
-                "{e:?}"
-            );
-            assert!(
-                ["windows", "linux", "unix", "database", "runtime"].contains(&e.family),
-                "{e:?}"
-            );
-            assert_eq!(e.add_on.is_empty(), e.standard_end == e.extended_end, "{e:?}");
-            assert_eq!(lookup(e.product, e.version), Some(e), "duplicate {e:?}");
-            // Every entry is reachable from its own display name.
-            assert_eq!(identify(&e.display_name(), None), Some(e), "{e:?}");
-        }
-        let required = [
-            (
-                WIN,
-                &[
-                    "2003", "2003 R2", "2008", "2008 R2", "2012", "2012 R2", "2016", "2019", "2022", "2025",
-                ][..],
-            ),
-            (RHEL, &["5", "6", "7", "8", "9"]),
-            (CENTOS, &["6", "7", "8"]),
-            (UBUNTU, &["14.04", "16.04", "18.04", "20.04", "22.04", "24.04"]),
-            (SLES, &["11", "12", "15"]),
-            (SOLARIS, &["10", "11.4"]),
-            (AIX, &["7.1", "7.2", "7.3"]),
-            (
-                MSSQL,
-                &["2008", "2008 R2", "2012", "2014", "2016", "2017", "2019", "2022"],
-            ),
-            (ORACLE, &["11g R2", "12c R1", "12c R2", "18c", "19c", "21c", "23ai"]),
-            (MYSQL, &["5.5", "5.6", "5.7", "8.0", "8.4"]),
-        ];
-        for (product, versions) in required {
-            for v in versions {
-                assert!(lookup(product, v).is_some(), "{product} {v}");
-            }
-        }
-        assert_eq!(lookup(RHEL, "6").unwrap().extended_end, ymd(2024, 6, 30));
-        assert_eq!(lookup(RHEL, "7").unwrap().mainstream_end, ymd(2024, 6, 30));
-        assert_eq!(lookup(RHEL, "7").unwrap().extended_end, ymd(2028, 6, 30));
-        assert_eq!(lookup(RHEL, "8").unwrap().mainstream_end, ymd(2029, 5, 31));
-        assert_eq!(lookup(CENTOS, "6").unwrap().extended_end, ymd(2020, 11, 30));
-        assert_eq!(lookup(CENTOS, "7").unwrap().extended_end, ymd(2024, 6, 30));
-        assert_eq!(lookup(CENTOS, "8").unwrap().extended_end, ymd(2021, 12, 31));
-        assert_eq!(lookup(AIX, "7.1").unwrap().extended_end, ymd(2023, 4, 30));
-        assert_eq!(lookup(MYSQL, "8.0").unwrap().extended_end, ymd(2026, 4, 30));
-    }
-
-    #[test]
-    fn status_boundaries() {
-        let rhel6 = lookup(RHEL, "6").unwrap();
-        use LifecycleStatus::*;
-        // Last day of all support, and the day after.
-        assert_eq!(status_on(rhel6, ymd(2024, 6, 30)), (EolSoon, SupportLevel::Extended));
-        assert_eq!(status_on(rhel6, ymd(2024, 7, 1)), (EolExpired, SupportLevel::None));
-        // Mainstream's last day, and the day after.
-        assert_eq!(status_on(rhel6, ymd(2020, 11, 30)), (Active, SupportLevel::Mainstream));
-        assert_eq!(status_on(rhel6, ymd(2020, 12, 1)), (Active, SupportLevel::Extended));
-        // The 12-month window: exactly 12 months ahead is soon, a day more is not.
-        assert_eq!(status_on(rhel6, ymd(2023, 6, 30)), (EolSoon, SupportLevel::Extended));
-        assert_eq!(status_on(rhel6, ymd(2023, 6, 29)), (Active, SupportLevel::Extended));
-        // Single-phase products are soon while still in mainstream.
-        let pg14 = lookup(PG, "14").unwrap();
-        assert_eq!(status_on(pg14, ymd(2026, 1, 1)), (EolSoon, SupportLevel::Mainstream));
-        assert_eq!(status_on(pg14, sample_today()), (EolExpired, SupportLevel::None));
-        let w2016 = lookup(WIN, "2016").unwrap();
-        assert_eq!(status_on(w2016, sample_today()), (Active, SupportLevel::Extended));
-        // Extremes do not overflow.
-        assert_eq!(status_on(rhel6, NaiveDate::MAX), (EolExpired, SupportLevel::None));
-        assert_eq!(status_on(rhel6, NaiveDate::MIN), (Active, SupportLevel::Mainstream));
-        let a = assess("CentOS Linux 7", None, sample_today());
-        assert_eq!((a.status, a.support), (EolExpired, Some(SupportLevel::None)));
-    }
-
-    #[test]
-    fn sample_eol_set_on_2026_11_25() {
-        let findings = sample_findings();
-        let arguable = ["app0001", "srv0014"];
-        let expired: Vec<&str> = findings
-            .iter()
-            .filter(|f| f.lifecycle_status == Some(LifecycleStatus::EolExpired))
-            .map(|f| f.asset_key.as_str())
-            .filter(|k| !arguable.contains(k))
-            .collect();
-        assert_eq!(
-            expired,
-            vec![
-                "app0008",
-                "app0011",
-                "batch0004",
-                "batch0005",
-                "batch0007",
-                "batch0010",
-                "batch0016",
-                "billing_db",
-                "crm_db",
-                "data_warehouse_db",
-                "intranet_db",
-                "payroll_db",
-                "srv0006",
-                "web0009",
-                "web0015",
-                "web0017",
-                "web0018",
-            ]
-        );
-        // One finding per asset at most, none for applications.
-        let mut keys: Vec<&str> = findings.iter().map(|f| f.asset_key.as_str()).collect();
-        keys.dedup();
-        assert_eq!(keys.len(), findings.len());
-        for app in ["payroll", "crm", "reporting", "intranet", "data warehouse", "billing"] {
-            assert!(!keys.contains(&app), "{app}");
-        }
-        let by_key = |k: &str| findings.iter().find(|f| f.asset_key == k);
-        // Not expired: supported or extended-only.
-        assert!(by_key("batch0013").is_none());
-        // Ubuntu 22.04: standard support ends 2027-04-30, then only ESM — flagged, not expired.
-        let ubuntu = by_key("web0012").unwrap();
-        assert_eq!(
-            (ubuntu.severity.as_str(), ubuntu.lifecycle_status, ubuntu.support_level),
-            ("medium", Some(LifecycleStatus::Active), Some(SupportLevel::Mainstream))
-        );
-        assert!(ubuntu.description.contains("2027-04-30"), "{}", ubuntu.description);
-        assert!(by_key("reporting_db").is_none());
-        for k in ["app0003", "web0002"] {
-            let f = by_key(k).unwrap();
-            assert_eq!(
-                (f.severity.as_str(), f.support_level),
-                ("low", Some(SupportLevel::Extended)),
-                "{k}"
-            );
-        }
-        // The arguable ones: still (paid) supported, flagged medium.
-        for k in arguable {
-            let f = by_key(k).unwrap();
-            assert_eq!(f.lifecycle_status, Some(LifecycleStatus::Active), "{k}");
-            assert_eq!(f.severity, "medium", "{k}");
-        }
-        // Severity: production → critical, otherwise high.
-        assert_eq!(by_key("crm_db").unwrap().severity, "critical");
-        assert_eq!(by_key("crm_db").unwrap().category, "database");
-        assert_eq!(by_key("payroll_db").unwrap().severity, "high");
-        assert_eq!(by_key("web0018").unwrap().category, "operating_system");
-        let rhel = by_key("batch0016").unwrap();
-        assert_eq!(rhel.end_of_life, Some(ymd(2024, 6, 30)));
-        assert!(rhel.description.contains("Red Hat Enterprise Linux 6") && rhel.description.contains("2024-06-30"));
-    }
-
-    #[test]
-    fn finding_rules() {
-        let mut a = asset("box", "server");
-        a.operating_system = Some("CentOS 7".into());
-        a.business_criticality = Some("Critical".into());
-        a.environment = Some("test".into());
-        let f = finding_for(&a, identify_asset(&a).unwrap(), sample_today()).unwrap();
-        assert_eq!(f.severity, "critical");
-        // Everything ends within a year: medium.
-        a.operating_system = Some("Windows Server 2019".into());
-        let soon = finding_for(&a, identify_asset(&a).unwrap(), ymd(2028, 6, 1)).unwrap();
-        assert_eq!(
-            (soon.severity.as_str(), soon.lifecycle_status),
-            ("medium", Some(LifecycleStatus::EolSoon))
-        );
-        // Mainstream with years to go: nothing.
-        a.operating_system = Some("RHEL 9".into());
-        assert!(finding_for(&a, identify_asset(&a).unwrap(), sample_today()).is_none());
-        // The product can come from the version field or an attribute.
-        let mut b = asset("db", "database");
-        b.os_version = Some("PostgreSQL 11".into());
-        assert_eq!(
-            identify_asset(&b).map(LifecycleEntry::display_name).as_deref(),
-            Some("PostgreSQL 11")
-        );
-        let mut c = asset("db2", "database");
-        c.attributes
-            .insert("DB_Engine".into(), Value::String("Oracle Database 12c".into()));
-        c.attributes.insert("runtime".into(), Value::String("Java 8".into()));
-        let out = LifecycleAnalysis
-            .run(&LifecycleInput {
-                assets: vec![c],
-                today: sample_today(),
-            })
-            .unwrap()
-            .value;
-        let categories: Vec<&str> = out.iter().map(|f| f.category.as_str()).collect();
-        assert_eq!(categories, vec!["database", "runtime"]);
-        // Nothing to go on: nothing found, no panic.
-        let empty = LifecycleAnalysis
-            .run(&LifecycleInput {
-                assets: vec![],
-                today: sample_today(),
-            })
-            .unwrap();
-        assert!(empty.value.is_empty());
-    }
-}
+mod fr_export_tests;
+#[cfg(test)]
+mod identify_tests;
+#[cfg(test)]
+mod tests;
