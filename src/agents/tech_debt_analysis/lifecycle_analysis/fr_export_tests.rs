@@ -10,8 +10,13 @@ use super::{LifecycleAnalysis, LifecycleInput, sample_today};
 use crate::agents::test_fixtures::asset;
 use crate::agents::types::{Agent, LifecycleStatus};
 
-const CSV: &str = include_str!("../../../../tests/fixtures/cmdb_fr.csv");
-const TRUTH: &str = include_str!("../../../../tests/fixtures/cmdb_fr.truth.json");
+/// Read at run time: test fixtures are not inputs of the build (the image's builder has no tests/).
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// A minimal reader for this file: comma-separated, double quotes around cells with commas.
 fn cells(line: &str) -> Vec<String> {
@@ -29,7 +34,8 @@ fn cells(line: &str) -> Vec<String> {
 
 #[test]
 fn every_product_cell_of_the_french_export_gets_the_truths_status() {
-    let mut lines = CSV.trim_start_matches('\u{feff}').lines();
+    let csv = fixture("cmdb_fr.csv");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
     let header = cells(lines.next().unwrap());
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (host, os, version) = (col("Nom d'hôte"), col("Système d'exploitation"), col("Version"));
@@ -60,7 +66,7 @@ fn every_product_cell_of_the_french_export_gets_the_truths_status() {
         .collect();
     assert!(unidentified.is_empty(), "{unidentified:?}");
 
-    let truth: Value = serde_json::from_str(TRUTH).unwrap();
+    let truth: Value = serde_json::from_str(&fixture("cmdb_fr.truth.json")).unwrap();
     let set = |k: &str| -> BTreeSet<String> {
         truth[k]
             .as_array()
