@@ -1,6 +1,7 @@
 //! `pattern_recognition`'s value detectors: what the values of each attribute look like. Each
 //! takes one trimmed, non-empty text.
 
+use crate::agents::tech_debt_analysis::lifecycle_analysis::identify::recognise;
 use crate::agents::vocabulary::asset_types::asset_type_from_text;
 use crate::agents::vocabulary::environments::standardize_environment;
 use crate::agents::vocabulary::text::{fold, words};
@@ -73,7 +74,7 @@ const DB_WORDS: &[&str] = &[
     "teradata",
 ];
 
-pub(super) fn is_os_family(t: &str) -> bool {
+fn is_os_family_word(t: &str) -> bool {
     let lower = t.to_lowercase();
     OS_PHRASES.iter().any(|p| lower.contains(p))
         || words(&lower).any(|w| {
@@ -83,10 +84,21 @@ pub(super) fn is_os_family(t: &str) -> bool {
         })
 }
 
-/// An OS family or a database engine.
+/// An OS family or a database engine, by the words above or by the lifecycle catalogue's product
+/// names (`W2K25`, `WS2019 Std`, `pgsql 9.6`).
 pub(super) fn is_os_name(t: &str) -> bool {
     let lower = t.to_lowercase();
-    is_os_family(t) || lower.contains("sql server") || words(&lower).any(|w| DB_WORDS.contains(&w))
+    is_os_family(t)
+        || lower.contains("sql server")
+        || words(&lower).any(|w| DB_WORDS.contains(&w))
+        || recognise(t, None).is_some_and(|r| r.line.family != "runtime")
+}
+
+/// An operating system (not a database engine), by the words above or the catalogue.
+pub(super) fn is_os_family(t: &str) -> bool {
+    is_os_family_word(t)
+        || recognise(t, None)
+            .is_some_and(|r| matches!(r.line.family.as_str(), "windows" | "linux" | "unix" | "hypervisor"))
 }
 
 pub(super) fn is_version(t: &str) -> bool {
