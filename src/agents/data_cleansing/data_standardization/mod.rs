@@ -192,6 +192,8 @@ fn standardize_record(row: &SourceRecord, targets: &Targets<'_>, stats: &mut Sta
         Some(env) => {
             if raw != env {
                 stats.environments_renamed += 1;
+                // As written (`Préproduction`, `QS`), beside the standard name.
+                attributes.insert("environment_raw".into(), Value::from(raw.clone()));
             }
             env.to_string()
         }
@@ -359,6 +361,24 @@ mod tests {
 
     fn one(mappings: Vec<FieldMapping>, fields: Value) -> CleanRecord {
         standardize(mappings, vec![row(1, fields)]).remove(0)
+    }
+
+    #[test]
+    fn environments_in_other_languages_are_standardised_and_kept_as_written() {
+        let env = || vec![mapping("env", Some("environment"), 1.0)];
+        for (raw, want) in [
+            ("Préproduction", "staging"),
+            ("QS", "qa"),
+            ("Produktion", "production"),
+            ("Recette", "staging"),
+        ] {
+            let r = one(env(), json!({ "env": raw }));
+            assert_eq!(r.environment.as_deref(), Some(want), "{raw}");
+            assert_eq!(r.attributes.get("environment_raw"), Some(&json!(raw)));
+            assert!(r.issues.is_empty(), "{:?}", r.issues);
+        }
+        let r = one(env(), json!({"env": "production"}));
+        assert_eq!(r.attributes.get("environment_raw"), None, "nothing to keep");
     }
 
     #[test]
