@@ -3,8 +3,7 @@
 
 use crate::agents::vocabulary::languages::vocabulary;
 
-/// The environments standardisation produces (anything else is an unknown value kept lower-case).
-pub const ENVIRONMENTS: &[&str] = &["production", "staging", "test", "qa", "development", "dr"];
+pub use crate::agents::vocabulary::languages::ENVIRONMENTS;
 
 /// The standard name of an environment in any language the vocabulary knows (`Pre-Prod`,
 /// `Préproduction`, `Abnahme` → staging), or `None` when the text is not a known spelling.

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::agents::types::{ASSET_TYPES, CANONICAL_ATTRIBUTES};
-use crate::agents::vocabulary::environments::ENVIRONMENTS;
 use crate::agents::vocabulary::text::{fold, fold_compact};
 
 /// (language code, file text) for every `data/vocabulary/*.txt`.
@@ -22,6 +21,9 @@ const FILES: &[(&str, &str)] = &[
     ("nl", include_str!("../../../data/vocabulary/nl.txt")),
     ("pt", include_str!("../../../data/vocabulary/pt.txt")),
 ];
+
+/// The environments standardisation produces (anything else is an unknown value kept lower-case).
+pub const ENVIRONMENTS: &[&str] = &["production", "staging", "test", "qa", "development", "dr"];
 
 /// How surely a column name means its attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

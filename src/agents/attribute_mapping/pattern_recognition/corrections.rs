@@ -6,10 +6,10 @@
 use std::collections::HashSet;
 
 use super::detectors::{
-    is_core_environment, is_host_name, is_ip_list, is_named_asset_type, is_os_family, is_os_name, is_owner,
+    Detector, MIN_VALUES, detects, is_core_environment, is_host_name, is_ip_list, is_named_asset_type, is_os_family,
+    is_os_name, is_owner,
 };
 use super::evidence::{RowIdentities, ValueProfile};
-use super::{Detector, MIN_VALUES, detects};
 use crate::agents::types::{FieldMapping, SourceRecord};
 use crate::agents::vocabulary::value_shapes::{is_fqdn, is_ip, parse_number};
 

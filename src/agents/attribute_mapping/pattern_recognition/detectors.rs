@@ -7,6 +7,25 @@ use crate::agents::vocabulary::environments::standardize_environment;
 use crate::agents::vocabulary::text::{fold, words};
 use crate::agents::vocabulary::value_shapes::{is_delimited_list, is_ip, parse_number, parse_size};
 
+/// Fewest non-empty values to judge a column by.
+pub(super) const MIN_VALUES: usize = 3;
+
+/// What an attribute's values look like, and the check.
+#[derive(Clone, Copy)]
+pub(super) struct Detector {
+    pub(super) attribute: &'static str,
+    pub(super) looks_like: &'static str,
+    pub(super) fits: fn(&str) -> bool,
+}
+
+pub(super) const fn detects(attribute: &'static str, looks_like: &'static str, fits: fn(&str) -> bool) -> Detector {
+    Detector {
+        attribute,
+        looks_like,
+        fits,
+    }
+}
+
 /// One IP, or several separated by `,` `;` or spaces.
 pub(super) fn is_ip_list(t: &str) -> bool {
     let mut parts = t.split([',', ';', ' ']).filter(|p| !p.is_empty()).peekable();

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::Detector;
+use super::detectors::Detector;
 use crate::agents::types::SourceRecord;
 use crate::agents::vocabulary::text::fold;
 use crate::agents::vocabulary::value_shapes::is_ip;

@@ -13,8 +13,8 @@ use crate::agents::types::{Agent, AgentError, AgentOutput, FieldMapping, SourceR
 use crate::agents::vocabulary::value_shapes::is_fqdn;
 use crate::domain::PhaseName;
 use detectors::{
-    is_asset_type, is_core_count, is_criticality, is_environment, is_host_name, is_ip_list, is_name_list, is_os_name,
-    is_size_or_number, is_version,
+    Detector, MIN_VALUES, detects, is_asset_type, is_core_count, is_criticality, is_environment, is_host_name,
+    is_ip_list, is_name_list, is_os_name, is_size_or_number, is_version,
 };
 use evidence::ValueProfile;
 
@@ -29,26 +29,8 @@ pub struct PatternInput {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PatternRecognition;
 
-/// Fewest non-empty values to judge a column by.
-const MIN_VALUES: usize = 3;
 const CONFIRM_SHARE: f64 = 0.8;
 const CONTRADICT_SHARE: f64 = 0.2;
-
-/// What an attribute's values look like, and the check.
-#[derive(Clone, Copy)]
-struct Detector {
-    attribute: &'static str,
-    looks_like: &'static str,
-    fits: fn(&str) -> bool,
-}
-
-const fn detects(attribute: &'static str, looks_like: &'static str, fits: fn(&str) -> bool) -> Detector {
-    Detector {
-        attribute,
-        looks_like,
-        fits,
-    }
-}
 
 const DETECTORS: &[Detector] = &[
     detects("ip_address", "IP addresses", is_ip_list),
