@@ -1,0 +1,80 @@
+//! What a workbook may cost before it is read: its size on disk, and what its ZIP parts unpack
+//! to (counted by unpacking them, since a ZIP's declared sizes can lie).
+
+use std::io::{self, Cursor, Read};
+
+use crate::import::ImportError;
+
+/// Largest workbook file accepted. Calamine holds the file, the shared-string table and (for
+/// `.xls` and `.ods`) each sheet's cells in memory: within the server's 512 MB, with the
+/// unpacked limit below, this leaves room for the batches being written and other requests.
+pub const MAX_WORKBOOK_BYTES: u64 = 64 << 20;
+
+/// Most a workbook's ZIP parts may unpack to in total (an `.xlsx` of 64 MiB usually unpacks to
+/// 200–400 MiB of XML, but it is streamed sheet by sheet; what stays in memory is far less).
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+
+/// A single part larger than this (uncompressed) is refused: the shared strings and an `.ods`
+/// `content.xml` are read whole.
+pub const MAX_PART_BYTES: u64 = 128 << 20;
+
+const MIB: u64 = 1 << 20;
+
+/// Refuses a workbook too large to read, before a byte of it is.
+pub fn check_size(filename: &str, bytes: u64) -> Result<(), ImportError> {
+    if bytes > MAX_WORKBOOK_BYTES {
+        return Err(ImportError::Workbook(format!(
+            "the workbook `{filename}` is {} MiB; at most {} MiB are read. Save the inventory sheets \
+             alone (or as CSV, which has no size limit here) and upload that",
+            bytes.div_ceil(MIB),
+            MAX_WORKBOOK_BYTES / MIB
+        )));
+    }
+    Ok(())
+}
+
+/// Unpacks every part of a ZIP-based workbook into nothing, counting, so a ZIP bomb is refused
+/// before calamine unpacks any part for real.
+pub fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|err| corrupt(&err.to_string()))?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).map_err(|err| corrupt(&err.to_string()))?;
+        let name = part.name().to_owned();
+        if part.size() > MAX_PART_BYTES {
+            return Err(too_big(&name, part.size()));
+        }
+        let counted = io::copy(&mut (&mut part).take(MAX_PART_BYTES + 1), &mut io::sink())
+            .map_err(|err| corrupt(&err.to_string()))?;
+        if counted > MAX_PART_BYTES {
+            return Err(too_big(&name, counted));
+        }
+        total += counted;
+        if total > MAX_UNPACKED_BYTES {
+            return Err(ImportError::Workbook(format!(
+                "the workbook unpacks to more than {} MiB (it is compressed more than any spreadsheet \
+                 is: a damaged file or a ZIP bomb). Save the inventory sheets alone as .xlsx or CSV \
+                 and upload that",
+                MAX_UNPACKED_BYTES / MIB
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn too_big(part: &str, bytes: u64) -> ImportError {
+    ImportError::Workbook(format!(
+        "the workbook's part `{part}` unpacks to more than {} MiB ({} MiB or more): a damaged file \
+         or a ZIP bomb, not a spreadsheet. Save the inventory sheets alone as .xlsx or CSV and \
+         upload that",
+        MAX_PART_BYTES / MIB,
+        bytes.div_ceil(MIB)
+    ))
+}
+
+pub(super) fn corrupt(detail: &str) -> ImportError {
+    ImportError::Workbook(format!(
+        "the file could not be read as a workbook ({detail}): it is damaged or not a spreadsheet. \
+         Open it in Excel or LibreOffice, save it again as .xlsx, and upload that"
+    ))
+}
