@@ -351,3 +351,19 @@ fn size_limit_is_checked_from_the_size_alone() {
         "{message}"
     );
 }
+
+#[test]
+fn rvtools_records_need_no_rvtools_knowledge_in_the_mapping() {
+    use crate::agents::attribute_mapping::{FieldMappingAgent, MappingInput};
+    use crate::agents::types::Agent;
+    let (columns, _, _) = read_all(&rvtools()).unwrap();
+    let out = FieldMappingAgent.run(&MappingInput { columns }).unwrap();
+    for m in &out.value {
+        let expected = match m.source_field.as_str() {
+            "Application" => Some("application"),
+            field if crate::agents::types::CANONICAL_ATTRIBUTES.contains(&field) => Some(field),
+            _ => None,
+        };
+        assert_eq!(m.target_attribute.as_deref(), expected, "{m:?}");
+    }
+}
