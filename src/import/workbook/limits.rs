@@ -44,8 +44,18 @@ pub fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
         if part.size() > MAX_PART_BYTES {
             return Err(too_big(&name, part.size()));
         }
-        let counted = io::copy(&mut (&mut part).take(MAX_PART_BYTES + 1), &mut io::sink())
-            .map_err(|err| corrupt(&err.to_string()))?;
+        let mut limited = (&mut part).take(MAX_PART_BYTES + 1);
+        let counted = if name == "content.xml" {
+            // An OpenDocument sheet: its repeat counts are checked before calamine expands them.
+            let mut xml = Vec::new();
+            limited.read_to_end(&mut xml).map_err(|err| corrupt(&err.to_string()))?;
+            if xml.len() as u64 <= MAX_PART_BYTES {
+                check_ods_repeats(&xml)?;
+            }
+            xml.len() as u64
+        } else {
+            io::copy(&mut limited, &mut io::sink()).map_err(|err| corrupt(&err.to_string()))?
+        };
         if counted > MAX_PART_BYTES {
             return Err(too_big(&name, counted));
         }
@@ -58,6 +68,61 @@ pub fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
                 MAX_UNPACKED_BYTES / MIB
             )));
         }
+    }
+    Ok(())
+}
+
+/// Most cells an OpenDocument spreadsheet's repeat counts may expand to: calamine writes every
+/// repeated valued cell out (a cell repeated a billion times would be a billion cells).
+pub const MAX_ODS_CELLS: u64 = 20_000_000;
+
+/// The numeric value of `attribute="N"` inside `tag`, if present.
+fn repeat(tag: &[u8], attribute: &[u8]) -> u64 {
+    let Some(at) = tag.windows(attribute.len()).position(|w| w == attribute) else {
+        return 1;
+    };
+    let digits = tag[at + attribute.len()..].iter().take_while(|b| b.is_ascii_digit());
+    digits
+        .fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')))
+        .max(1)
+}
+
+/// Walks an `.ods` `content.xml`'s row and cell tags, adding up the cells their
+/// `number-rows-repeated` and `number-columns-repeated` counts expand to (valued cells only:
+/// calamine leaves trailing empty repeats alone).
+fn check_ods_repeats(xml: &[u8]) -> Result<(), ImportError> {
+    let (mut total, mut row_repeat, mut row_cells, mut widest) = (0u64, 1u64, 0u64, 0u64);
+    let mut rest = xml;
+    while let Some(at) = rest.iter().position(|&b| b == b'<') {
+        rest = &rest[at + 1..];
+        let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with(b"table:table-row") {
+            row_repeat = repeat(tag, b"table:number-rows-repeated=\"");
+        } else if tag.starts_with(b"/table:table-row") {
+            total = total.saturating_add(row_cells.saturating_mul(row_repeat));
+            widest = widest.max(row_cells);
+            (row_cells, row_repeat) = (0, 1);
+        } else if (tag.starts_with(b"table:table-cell") || tag.starts_with(b"table:covered-table-cell"))
+            && tag.windows(17).any(|w| w == b"office:value-type")
+        {
+            row_cells = row_cells.saturating_add(repeat(tag, b"table:number-columns-repeated=\""));
+        }
+        if widest > u64::from(super::book::MAX_SHEET_COLUMNS) || row_cells > u64::from(super::book::MAX_SHEET_COLUMNS) {
+            return Err(ImportError::Workbook(format!(
+                "a sheet repeats its cells past the {} columns a spreadsheet can have: the file is \
+                 damaged. Copy the inventory rows into a new workbook, save it and upload that",
+                super::book::MAX_SHEET_COLUMNS
+            )));
+        }
+        if total > MAX_ODS_CELLS {
+            return Err(ImportError::Workbook(format!(
+                "the spreadsheet repeats its cells into more than {MAX_ODS_CELLS} values: a damaged \
+                 file, not an inventory. Copy the inventory rows into a new sheet, save it as .ods \
+                 or .xlsx and upload that"
+            )));
+        }
+        rest = &rest[end..];
     }
     Ok(())
 }

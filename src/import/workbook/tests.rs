@@ -367,3 +367,65 @@ fn rvtools_records_need_no_rvtools_knowledge_in_the_mapping() {
         assert_eq!(m.target_attribute.as_deref(), expected, "{m:?}");
     }
 }
+
+/// A minimal OpenDocument spreadsheet around one `<table:table>`.
+fn ods_with_table(table: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{table}</office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet".to_vec()),
+        ("META-INF/manifest.xml", manifest.into()),
+        ("content.xml", content.into_bytes()),
+    ])
+}
+
+fn ods_cell(value: &str) -> String {
+    match value.parse::<f64>() {
+        Ok(n) => format!(
+            r#"<table:table-cell office:value-type="float" office:value="{n}"><text:p>{value}</text:p></table:table-cell>"#
+        ),
+        Err(_) => {
+            format!(r#"<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>"#)
+        }
+    }
+}
+
+#[test]
+fn opendocument_spreadsheets_are_read_and_their_repeats_bounded() {
+    let row = |cells: &[&str]| {
+        format!(
+            "<table:table-row>{}</table:table-row>",
+            cells.iter().map(|c| ods_cell(c)).collect::<String>()
+        )
+    };
+    // LibreOffice pads every sheet with empty repeated rows and cells: harmless.
+    let padding = r#"<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#;
+    let table = format!(
+        r#"<table:table table:name="Servers">{}{}{}{}{padding}</table:table>"#,
+        row(&["Inventory export"]),
+        row(&["Hostname", "Cores", "OS"]),
+        row(&["web01", "4", "Windows Server 2016"]),
+        row(&["db01", "8", "RHEL 7"]),
+    );
+    let (columns, rows, report) = read_all(&ods_with_table(&table)).unwrap();
+    assert_eq!(report.format, "ods");
+    assert_eq!(columns, ["Hostname", "Cores", "OS", SHEET_FIELD]);
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].line_number, rows[0].data["Cores"].clone()), (3, json!(4)));
+
+    let wide = format!(
+        r#"<table:table table:name="Wide">{}<table:table-row><table:table-cell table:number-columns-repeated="1000000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#,
+        row(&["Hostname", "OS"])
+    );
+    let message = error(&ods_with_table(&wide));
+    assert!(message.contains("16384 columns"), "{message}");
+    let tall = format!(
+        r#"<table:table table:name="Tall">{}<table:table-row table:number-rows-repeated="1048576">{}</table:table-row></table:table>"#,
+        row(&["Hostname", "OS"]),
+        (0..100).map(|_| ods_cell("x")).collect::<String>()
+    );
+    let message = error(&ods_with_table(&tall));
+    assert!(message.contains("repeats its cells into more than"), "{message}");
+}
