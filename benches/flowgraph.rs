@@ -1,6 +1,6 @@
 //! flowgraph's benchmark: prints tables, asserts nothing (targets live in BENCHMARKS.md).
 //!
-//!   cargo bench --bench flowgraph -- [pipeline|latency|reads|subscriptions|all] [--rows N]
+//!   cargo bench --bench flowgraph -- [pipeline|latency|reads|subscriptions|all] [--rows N] [--workbook]
 //!                                      [--database sqlite|postgres]
 //!
 //! The real server runs in this process on a free port; the client speaks HTTP to it. SQLite
@@ -69,7 +69,8 @@ async fn bench(args: Vec<String>) {
             continue;
         };
         if what == "pipeline" || what == "all" {
-            pipeline::pipeline(&server, rows).await;
+            // `--workbook`: the same rows uploaded as an .xlsx instead of CSV.
+            pipeline::pipeline(&server, rows, args.iter().any(|a| a == "--workbook")).await;
         }
         if what == "latency" || what == "all" {
             latency::latency(&server).await;

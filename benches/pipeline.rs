@@ -62,11 +62,40 @@ impl ServerProcess {
     }
 }
 
-pub async fn pipeline(server: &Server, rows: usize) {
+/// The generated CMDB as a one-sheet `.xlsx` (numbers as numbers), as Excel would save it.
+fn as_workbook(csv: &str) -> Vec<u8> {
+    let parsed = flowgraph::import::parse_text(csv).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("CMDB").unwrap();
+    for (c, column) in parsed.columns.iter().enumerate() {
+        sheet.write_string(0, c as u16, column).unwrap();
+    }
+    for (r, row) in parsed.rows.iter().enumerate() {
+        for (c, column) in parsed.columns.iter().enumerate() {
+            let Some(text) = row.data[column].as_str() else {
+                continue;
+            };
+            let (r, c) = (r as u32 + 1, c as u16);
+            match text.parse::<f64>() {
+                Ok(n) => drop(sheet.write_number(r, c, n).unwrap()),
+                Err(_) => drop(sheet.write_string(r, c, text).unwrap()),
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+pub async fn pipeline(server: &Server, rows: usize, workbook: bool) {
     // A database of its own: the in-process server's workers must not take the pipeline's runs.
     let (url, cleanup) = fresh_database(server.label).await.expect("a database for the pipeline");
     let process = ServerProcess::start(&url, &server.secret).await;
     let csv = flowgraph::fixtures::generated_cmdb(rows);
+    let (file, name) = match workbook {
+        true => (as_workbook(&csv), "cmdb.xlsx"),
+        false => (csv.clone().into_bytes(), "cmdb.csv"),
+    };
+    let bytes = file.len();
     let clock = Instant::now();
     // The multipart upload a consultant's browser sends: the server spools it to a file.
     let operations = json!({
@@ -76,10 +105,7 @@ pub async fn pipeline(server: &Server, rows: usize) {
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
         .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("cmdb.csv"),
-        );
+        .part("0", reqwest::multipart::Part::bytes(file).file_name(name));
     let created: Value = server
         .http
         .post(format!("{}/graphql", process.base))
@@ -123,7 +149,10 @@ pub async fn pipeline(server: &Server, rows: usize) {
     let flow = &done["executeFlow"];
     assert_eq!(flow["status"], "COMPLETED", "{done}");
     let assets = flow["assets"]["totalCount"].as_f64().unwrap();
-    println!("\n## pipeline: {rows} rows on {} ({} assets)", server.label, assets);
+    println!(
+        "\n## pipeline: {rows} rows as {name} ({bytes} bytes) on {} ({} assets)",
+        server.label, assets
+    );
     println!("| phase | ms | items | items/s | server RSS max MB |\n|---|---:|---:|---:|---:|");
     println!(
         "| createFlow (upload) | {:.0} | {rows} | {:.0} | {after_upload:.0} |",

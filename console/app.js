@@ -447,18 +447,19 @@
   // The sniffing is a courtesy: the server's importer is what decides, and its message is shown.
   function checkFile(file) {
     var name = file.name.toLowerCase();
-    if (/\.(csv|tsv|txt|json)$/.test(name)) return null;
-    return '“' + file.name + '” is not a CSV or JSON file. Export the CMDB as CSV (comma, semicolon or tab separated, with a header row) or as a JSON array of objects, then upload that file.';
+    if (/\.(csv|tsv|txt|json|xlsx|xlsm|xls|ods)$/.test(name)) return null;
+    if (/\.xlsb$/.test(name)) return '“' + file.name + '” is a binary Excel workbook: open it in Excel, save it as .xlsx (Excel Workbook) and upload that.';
+    return '“' + file.name + '” is not a workbook, CSV or JSON file. Upload the Excel or OpenDocument workbook (.xlsx, .xlsm, .xls, .ods), a CSV or tab-delimited text (UTF-8 or UTF-16), or a JSON array of objects.';
   }
 
   function uploadCard() {
     var msg = h('div', { id: 'upload-message' });
-    var file = h('input', { type: 'file', id: 'upload-file', accept: '.csv,.tsv,.txt,.json,text/csv,application/json' });
+    var file = h('input', { type: 'file', id: 'upload-file', accept: '.xlsx,.xlsm,.xls,.ods,.csv,.tsv,.txt,.json,text/csv,application/json' });
     var name = h('input', { type: 'text', id: 'upload-name', placeholder: 'Flow name (default: the file name)', style: 'min-width:280px' });
     var gate = h('input', { type: 'checkbox', id: 'upload-approval', checked: true });
     var go = h('button', { class: 'primary', id: 'upload-start', type: 'submit' }, 'Upload and start discovery');
     var drop = h('div', { class: 'drop' }, file, h('div', { class: 'small', style: 'margin-top:6px' },
-      'CSV (header row; comma, semicolon or tab) or a JSON array of objects, as exported from your CMDB.'));
+      'An Excel or OpenDocument workbook (every sheet is looked at; RVTools exports are recognised), CSV or tab-delimited text (UTF-8 or UTF-16, with a header row), or a JSON array of objects.'));
     ['dragover', 'dragenter'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
     ['dragleave', 'drop'].forEach(function (t) { drop.addEventListener(t, function () { drop.classList.remove('over'); }); });
     drop.addEventListener('drop', function (e) {
@@ -477,7 +478,7 @@
       e.preventDefault();
       clear(msg);
       var f = file.files[0];
-      if (!f) { append(msg, h('div', { class: 'msg error', role: 'alert' }, 'Choose a CSV or JSON file first.')); return; }
+      if (!f) { append(msg, h('div', { class: 'msg error', role: 'alert' }, 'Choose a workbook, CSV or JSON file first.')); return; }
       var bad = checkFile(f);
       if (bad) { append(msg, h('div', { class: 'msg error', role: 'alert' }, bad)); return; }
       go.disabled = true; go.textContent = 'Uploading…';
@@ -561,6 +562,22 @@
       }));
     }
 
+    // Which sheets of a workbook were taken, and why the others were not.
+    function workbookReport(w) {
+      var counts = [];
+      if (w.recognised) counts.push('Recognised as an ' + w.recognised + ' export.');
+      if (w.templatesSkipped) counts.push(w.templatesSkipped + ' virtual machine templates left out of the inventory.');
+      if (w.poweredOff) counts.push(w.poweredOff + ' powered-off machines kept (marked power_state: poweredOff).');
+      return h('div', { id: 'workbook-report', style: 'margin-bottom:12px' },
+        counts.length ? h('div', { class: 'small', style: 'margin-bottom:6px' }, counts.join(' ')) : null,
+        h('table', { id: 'workbook-sheets' },
+          h('thead', null, h('tr', null, h('th', null, 'Sheet'), h('th', null, 'Taken'), h('th', { class: 'num' }, 'Header row'), h('th', null, 'What became of it'))),
+          h('tbody', null, (w.sheets || []).map(function (s) {
+            return h('tr', null, h('td', null, s.name), h('td', null, s.imported ? 'yes' : 'no'),
+              h('td', { class: 'num' }, s.headerRow ? String(s.headerRow) : ''), h('td', null, s.note || ''));
+          }))));
+    }
+
     function importReport(f) {
       var r = (f.flowState || {}).dataImport;
       if (!r) return null;
@@ -571,6 +588,7 @@
           h('dt', null, 'Rows refused'), h('dd', { id: 'import-bad' }, String(r.badRows)),
           h('dt', null, 'Format'), h('dd', null, String(r.format || '') + (r.delimiter ? ' (delimiter “' + r.delimiter + '”)' : '') + (r.encoding ? ', ' + r.encoding : '')),
           h('dt', null, 'Columns'), h('dd', null, (r.columns || []).join(', '))),
+        r.workbook ? workbookReport(r.workbook) : null,
         bad.length ? h('table', { id: 'bad-rows' },
           h('thead', null, h('tr', null, h('th', { class: 'num' }, 'Line'), h('th', null, 'Why it was refused'), h('th', null, 'Raw row'))),
           h('tbody', null, bad.map(function (b) {

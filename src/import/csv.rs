@@ -221,7 +221,7 @@ fn detect_delimiter(line: &str) -> u8 {
     }
 }
 
-fn header_names(fields: &[String]) -> Result<Vec<String>, ImportError> {
+pub(crate) fn header_names(fields: &[String]) -> Result<Vec<String>, ImportError> {
     if fields.iter().all(|f| f.trim().is_empty()) {
         return Err(ImportError::NoHeader);
     }

@@ -1,5 +1,6 @@
-//! The file import: turns a flow's raw CMDB export (CSV or JSON, in UTF-8 or Windows-1252) into
-//! numbered records. The `data_import` phase streams it; tests and tools parse whole texts.
+//! The file import: turns a flow's raw CMDB export (CSV, tab-delimited text or JSON, in UTF-8,
+//! UTF-16 or Windows-1252; or an Excel / OpenDocument workbook) into numbered records. The
+//! `data_import` phase streams it; tests and tools parse whole texts.
 //!
 //! Parsing is forgiving on purpose: a malformed row becomes a [`BadRow`] carrying its line number
 //! and reason while the rest of the file still imports. Only inputs that are unusable as a whole
@@ -9,6 +10,7 @@ mod csv;
 mod decode;
 mod json;
 mod outcome;
+pub mod workbook;
 
 use serde_json::Value;
 
@@ -16,6 +18,7 @@ pub use csv::CsvStream;
 pub use decode::{Sniffed, TextDecoder, decode, sniff};
 pub use outcome::{BadRow, ImportError, ImportOutcome, ImportedRow, SourceFormat};
 
+pub(crate) use csv::header_names;
 use csv::parse_csv;
 use json::{json_error, json_outcome};
 use outcome::BOM;
@@ -23,7 +26,7 @@ use outcome::BOM;
 /// Decodes raw upload bytes (see `decode`) and parses them.
 pub fn parse_bytes(bytes: &[u8]) -> Result<ImportOutcome, ImportError> {
     match decode(bytes) {
-        (text, "windows-1252") => parse_decoded(&text, "windows-1252"),
+        (text, encoding @ ("windows-1252" | "utf-16le" | "utf-16be")) => parse_decoded(&text, encoding),
         (text, _) => parse_text(&text),
     }
 }

@@ -15,6 +15,8 @@ pub(super) const BOM: char = '\u{FEFF}';
 pub enum SourceFormat {
     Csv,
     Json,
+    /// An Excel or OpenDocument workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`).
+    Workbook,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,7 +41,7 @@ pub struct ImportOutcome {
     pub format: SourceFormat,
     /// `","`, `";"` or `"\t"` for CSV; `None` for JSON.
     pub delimiter: Option<String>,
-    /// `"utf-8"`, `"utf-8-bom"` or `"windows-1252"`.
+    /// `"utf-8"`, `"utf-8-bom"`, `"utf-16le"`, `"utf-16be"` or `"windows-1252"`.
     pub encoding: &'static str,
     pub columns: Vec<String>,
     pub rows: Vec<ImportedRow>,
@@ -96,6 +98,8 @@ pub enum ImportError {
     },
     /// JSON that is neither an array nor an object holding exactly one array.
     NotAnArray,
+    /// A workbook that cannot be imported; the message says what to fix.
+    Workbook(String),
 }
 
 impl fmt::Display for ImportError {
@@ -112,6 +116,7 @@ impl fmt::Display for ImportError {
             Self::NotAnArray => {
                 f.write_str("JSON input must be an array of objects (or an object holding exactly one such array)")
             }
+            Self::Workbook(message) => f.write_str(message),
         }
     }
 }

@@ -306,3 +306,45 @@ fn pathological_quotes_stay_linear() {
     assert_eq!(out.bad_rows.len(), 40_000);
     assert_eq!(out.bad_rows[39_999].line_number, 40_001);
 }
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    for unit in text.encode_utf16() {
+        let pair = if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        };
+        bytes.extend_from_slice(&pair);
+    }
+    bytes
+}
+
+#[test]
+fn utf16_tab_delimited_text_with_its_byte_order_mark() {
+    // Excel's "Unicode Text" and PowerShell's Out-File: UTF-16 with a BOM, tab-delimited.
+    let text = "Server\tOS\tOwner\nweb01\tWindows Server 2012 R2\tJosé Müller\nbad\trow\n";
+    for (big_endian, name) in [(false, "utf-16le"), (true, "utf-16be")] {
+        let out = parse_bytes(&utf16(text, big_endian)).unwrap();
+        assert_eq!((out.encoding, out.delimiter.as_deref()), (name, Some("\t")));
+        assert_eq!(out.columns, ["Server", "OS", "Owner"]);
+        assert_eq!(out.rows[0].data["Owner"], json!("José Müller"));
+        // The same per-line report as any CSV.
+        assert_eq!(bad_lines(&out), [(3, "expected 3 fields, found 2")]);
+    }
+}
+
+#[test]
+fn utf16_uploads_are_sniffed_and_decoded_piece_by_piece() {
+    let text = "name\tnote\nweb01\tcafé ☕\n";
+    let bytes = utf16(text, false);
+    let sniffed = sniff(&mut std::io::Cursor::new(&bytes)).unwrap();
+    assert_eq!((sniffed.encoding, sniffed.empty), ("utf-16le", false));
+    // Pieces cut mid code unit still decode to the whole text.
+    let mut decoder = TextDecoder::new(sniffed.encoding);
+    let mut decoded: String = bytes.chunks(3).map(|piece| decoder.decode(piece, false)).collect();
+    decoded.push_str(&decoder.decode(&[], true));
+    assert_eq!(decoded, text);
+    let blank = utf16("  \n", true);
+    assert!(sniff(&mut std::io::Cursor::new(&blank)).unwrap().empty);
+}

@@ -20,4 +20,5 @@ mod schema;
 mod static_files;
 mod streaming;
 mod tenancy;
+mod workbooks;
 mod ws_client;

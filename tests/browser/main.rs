@@ -241,7 +241,10 @@ async fn console_runs_a_discovery_live_from_upload_to_dependency_map(mut app: Te
     browser
         .wait_for(
             "the not-a-CSV message",
-            &format!("{}.includes('is not a CSV or JSON file')", text("#upload-message")),
+            &format!(
+                "{}.includes('is not a workbook, CSV or JSON file')",
+                text("#upload-message")
+            ),
             10,
         )
         .await;

@@ -5,6 +5,7 @@
 pub mod approval_gate;
 pub mod field_mapping;
 pub mod pattern_recognition;
+pub mod templates;
 
 pub use field_mapping::{FieldMappingAgent, MappingInput, normalize_field_name, similarity};
 pub use pattern_recognition::{PatternInput, PatternRecognition};

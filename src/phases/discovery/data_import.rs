@@ -4,7 +4,8 @@
 //! CSV streams: an uploaded file is read back chunk by chunk, decoded and parsed as it comes,
 //! and every `BATCH_ROWS` rows are written (with the agents' running tallies updated) before
 //! the next are read, so memory holds a batch, not the export. JSON is parsed whole: it comes
-//! inline in a request, bounded by the request size limit.
+//! inline in a request, bounded by the request size limit. A workbook (`workbook.rs`) is read
+//! back whole (its size was capped at upload) and its rows streamed the same way.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use crate::agents::data_import::{DataValidation, FormatDetection, ProfileState, 
 use crate::agents::flow_supervisor::SupervisorInput;
 use crate::agents::types::SourceRecord;
 use crate::domain::PhaseName;
+use crate::import::workbook::{Workbook, WorkbookReport};
 use crate::import::{self, BadRow, CsvStream, ImportError, ImportedRow, TextDecoder};
 use crate::phases::input::{BATCH_ROWS, PhaseInput};
 use crate::phases::outcome::{PhaseFailure, PhaseSuccess, share};
@@ -82,6 +84,7 @@ impl Import {
         // No format yet: nothing but white space was read.
         match self.format {
             None => return Err(ImportError::Empty),
+            Some(import::SourceFormat::Workbook) => {}
             Some(import::SourceFormat::Json) => {
                 let json = std::mem::take(&mut self.json);
                 let outcome = import::parse_text(&json)?;
@@ -114,8 +117,8 @@ impl Import {
         let rows = std::mem::replace(&mut self.rows, rest);
         let profile = self.profile.get_or_insert_with(|| {
             ProfileState::new(match self.format {
-                Some(import::SourceFormat::Json) => self.columns.clone(),
-                _ => self.csv.columns().to_vec(),
+                Some(import::SourceFormat::Csv) | None => self.csv.columns().to_vec(),
+                _ => self.columns.clone(),
             })
         });
         rows.into_iter()
@@ -146,6 +149,8 @@ impl Source {
         let encoding = match raw.get("encoding").and_then(Value::as_str) {
             Some("windows-1252") => "windows-1252",
             Some("utf-8-bom") => "utf-8-bom",
+            Some("utf-16le") => "utf-16le",
+            Some("utf-16be") => "utf-16be",
             _ => "utf-8",
         };
         if raw.get("stored").and_then(Value::as_str) == Some("chunks") {
@@ -205,6 +210,11 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
         .ok_or_else(|| PhaseFailure::user("the flow has no raw data to import"))?;
     let total_bytes = raw.get("bytes").and_then(Value::as_u64);
     let mut state = Import::default();
+    if raw.get("container").and_then(Value::as_str) == Some("workbook") {
+        drop(raw);
+        let (state, report) = import_workbook(input, state).await?;
+        return summarize(input, state, None, Some(report)).await;
+    }
     let encoding = match raw.get("source").and_then(Value::as_str) {
         Some("records") => {
             let outcome = import::parse_records(&raw["records"]).map_err(failed)?;
@@ -251,7 +261,72 @@ pub async fn run(input: &mut PhaseInput<'_>) -> Result<PhaseSuccess, PhaseFailur
             .await?;
     }
     input.clear_if_unwritten(PhaseOutput::ImportRecords(Vec::new())).await?;
-    summarize(input, state, encoding).await
+    summarize(input, state, Some(encoding), None).await
+}
+
+/// What the workbook reader hands the phase: the columns, then the rows a batch at a time.
+enum FromWorkbook {
+    Columns(Vec<String>),
+    Rows(Vec<ImportedRow>),
+}
+
+/// A workbook upload: its chunks read back whole (its size was capped at upload), its rows
+/// read on the blocking pool and written a batch at a time as they come.
+async fn import_workbook(
+    input: &mut PhaseInput<'_>,
+    mut state: Import,
+) -> Result<(Import, WorkbookReport), PhaseFailure> {
+    let mut bytes = Vec::new();
+    let mut seq = 0;
+    while let Some(chunk) = input
+        .store
+        .upload_chunk(input.scope, input.flow.id, seq)
+        .await
+        .map_err(PhaseFailure::internal)?
+    {
+        bytes.extend_from_slice(&chunk);
+        seq += 1;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let reader = tokio::task::spawn_blocking(move || {
+        let book = Workbook::open(&bytes)?;
+        let stopped = |_| ImportError::Workbook("the import was stopped".into());
+        tx.blocking_send(FromWorkbook::Columns(book.columns().to_vec()))
+            .map_err(stopped)?;
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        let report = book.read(&mut |row| {
+            batch.push(row);
+            if batch.len() >= BATCH_ROWS {
+                let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                tx.blocking_send(FromWorkbook::Rows(rows)).map_err(stopped)?;
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() {
+            tx.blocking_send(FromWorkbook::Rows(batch)).map_err(stopped)?;
+        }
+        Ok::<_, ImportError>(report)
+    });
+    state.format = Some(import::SourceFormat::Workbook);
+    let mut written = 0;
+    while let Some(message) = rx.recv().await {
+        match message {
+            FromWorkbook::Columns(columns) => state.columns = columns,
+            FromWorkbook::Rows(rows) => {
+                state.rows = rows;
+                let (batch, back) = take(state).await?;
+                state = back;
+                written += batch.len();
+                let message = format!("{written} rows imported");
+                input
+                    .write_batch(PhaseOutput::ImportRecords(batch), None, message)
+                    .await?;
+            }
+        }
+    }
+    let report = reader.await.map_err(PhaseFailure::internal)?.map_err(failed)?;
+    input.clear_if_unwritten(PhaseOutput::ImportRecords(Vec::new())).await?;
+    Ok((state, report))
 }
 
 /// Parses one piece off the async workers; returns the full batches it completed.
@@ -285,7 +360,8 @@ async fn take(mut state: Import) -> Result<(Vec<ImportRecord>, Import), PhaseFai
 async fn summarize(
     input: &mut PhaseInput<'_>,
     state: Import,
-    encoding: &'static str,
+    encoding: Option<&'static str>,
+    workbook: Option<WorkbookReport>,
 ) -> Result<PhaseSuccess, PhaseFailure> {
     input
         .compute(move |log| {
@@ -321,7 +397,7 @@ async fn summarize(
                 .iter()
                 .map(|bad| json!({ "line": bad.line_number, "reason": bad.reason, "raw": bad.raw }))
                 .collect();
-            let summary = json!({
+            let mut summary = json!({
                 "format": format.unwrap_or(import::SourceFormat::Csv),
                 "delimiter": delimiter,
                 "encoding": encoding,
@@ -335,6 +411,9 @@ async fn summarize(
                 "columnProfile": profile,
                 "supervisor": anomalies,
             });
+            if let Some(workbook) = workbook {
+                summary["workbook"] = json!(workbook);
+            }
             Ok(PhaseSuccess::streamed("dataImport", summary, rows))
         })
         .await

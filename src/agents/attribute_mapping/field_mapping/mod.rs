@@ -57,6 +57,10 @@ impl Agent for FieldMappingAgent {
         if input.columns.is_empty() {
             return Ok(AgentOutput::new(Vec::new(), 0.0, "No columns to map."));
         }
+        // A cloud vendor's import template is mapped by its own column list, at full confidence.
+        if let Some(output) = crate::agents::attribute_mapping::templates::recognise(&input.columns) {
+            return Ok(output);
+        }
         let dictionary = Dictionary::get();
         let mut proposals: Vec<Proposal> = input.columns.iter().map(|c| propose(dictionary, c)).collect();
 
