@@ -19,4 +19,5 @@ mod schema;
 mod static_files;
 mod streaming;
 mod tenancy;
+mod written_dependencies;
 mod ws_client;
