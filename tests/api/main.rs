@@ -21,4 +21,5 @@ mod static_files;
 mod streaming;
 mod tenancy;
 mod workbooks;
+mod written_dependencies;
 mod ws_client;

@@ -246,8 +246,10 @@ async fn rvtools_export_is_discovered_end_to_end(app: TestApp) {
         assert_eq!(lower(&asset["environment"]), environment.to_lowercase());
     }
     let vm001 = by_name("vm001");
+    // Stored normalised, with the VMware Tools text (taken before the configuration file's) as written.
+    assert_eq!(vm001["operatingSystem"], "Red Hat Enterprise Linux 6");
     assert_eq!(
-        vm001["operatingSystem"], "Red Hat Enterprise Linux 6 (64-bit)",
+        vm001["attributes"]["operating_system_raw"], "Red Hat Enterprise Linux 6 (64-bit)",
         "VMware Tools first"
     );
     assert_eq!(
@@ -259,7 +261,8 @@ async fn rvtools_export_is_discovered_end_to_end(app: TestApp) {
         assert_eq!(by_name(machine)["attributes"]["power_state"], "poweredOff");
     }
     let host = by_name("esx00.corp.local");
-    assert_eq!(host["operatingSystem"], "VMware ESXi 6.5.0 build-4564106");
+    assert_eq!(host["operatingSystem"], "VMware ESXi 6.5.0");
+    assert_eq!(host["attributes"]["operating_system_raw"], "VMware ESXi 6.5.0 build-4564106");
     assert_eq!(host["cpuCores"], 40);
 
     let edges: BTreeSet<(String, String)> = assets

@@ -13,12 +13,18 @@ use crate::agents::data_cleansing::{DataStandardization, Deduplication, Standard
 use crate::agents::test_fixtures::mapping;
 use crate::agents::types::{Agent, AssetFacts, CleanRecord, SourceRecord};
 
-const CSV: &[u8] = include_bytes!("../../../tests/fixtures/cmdb_fr.csv");
-const TRUTH: &str = include_str!("../../../tests/fixtures/cmdb_fr.truth.json");
+/// A file of `tests/fixtures/`, read when the test runs: an `include_*` in `src/` would make the
+/// fixtures an input of every build (and of the container image's).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// The export's assets after cleansing, with its host-name column mapped to `name_column`.
 fn assets(name_column: &str) -> Vec<AssetFacts> {
-    let imported = crate::import::parse_bytes(CSV).expect("the fixture imports");
+    let imported = crate::import::parse_bytes(&fixture("cmdb_fr.csv")).expect("the fixture imports");
     let records: Vec<SourceRecord> = imported
         .rows
         .into_iter()
@@ -64,7 +70,7 @@ fn facts(r: CleanRecord) -> AssetFacts {
 }
 
 fn truth() -> BTreeSet<(String, String)> {
-    let truth: Value = serde_json::from_str(TRUTH).expect("the truth is JSON");
+    let truth: Value = serde_json::from_slice(&fixture("cmdb_fr.truth.json")).expect("the truth is JSON");
     truth["dependencies"]
         .as_array()
         .expect("a list of pairs")

@@ -1,7 +1,8 @@
-//! The dependency_analysis phase's agents: edges from the sources' `depends_on` names
-//! (`dependency_mapping`), which servers and databases make up each application
-//! (`application_grouping`), and the shape of the graph: subnets, shared addresses, cycles, hubs,
-//! longest chains (`network_topology`).
+//! The dependency_analysis phase's agents: edges from the sources' `depends_on` names, written
+//! as names, host names, FQDNs or any of an asset's addresses, in lists or short phrases
+//! (`dependency_mapping`, with `resolver.rs` and `reference_text.rs`), which servers and
+//! databases make up each application (`application_grouping`), and the shape of the graph:
+//! subnets, shared addresses, cycles, hubs, longest chains (`network_topology`).
 //!
 //! The three agents work over every asset of a flow at once, so they work on the packed
 //! [`AssetTable`](crate::agents::asset_table::AssetTable) and name assets by number: edges, groups

@@ -11,6 +11,11 @@
 //! - Placeholders (`N/A`, `null`, `none`, `-`, `TBD`, `unknown`, ...) count as missing in canonical
 //!   fields.
 //! - UAT and SIT are test environments (`test`); DR stands alone (`dr`).
+//! - An IP cell may hold several addresses, joined by any separator: the first valid one is
+//!   `ip_address`, the others `additional_ip_addresses` (dependencies resolve by every one), and
+//!   the cell as written is kept as `ip_address_raw` when it said more than the first.
+//! - A dependency cell is split on `;` `,` `|` and newlines only: `+`, `/` and phrases are cut by
+//!   dependency_mapping, which knows the assets and so can keep a name holding them whole.
 //! - `issues` holds problems only (unknown environment, invalid IP, a unit guessed, a value that could
 //!   not be read). A conversion with an explicit unit (`4096 MB`) is clean and only counted in the
 //!   reasoning.
