@@ -262,7 +262,10 @@ async fn rvtools_export_is_discovered_end_to_end(app: TestApp) {
     }
     let host = by_name("esx00.corp.local");
     assert_eq!(host["operatingSystem"], "VMware ESXi 6.5.0");
-    assert_eq!(host["attributes"]["operating_system_raw"], "VMware ESXi 6.5.0 build-4564106");
+    assert_eq!(
+        host["attributes"]["operating_system_raw"],
+        "VMware ESXi 6.5.0 build-4564106"
+    );
     assert_eq!(host["cpuCores"], 40);
 
     let edges: BTreeSet<(String, String)> = assets

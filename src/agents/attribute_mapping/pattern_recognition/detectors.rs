@@ -2,6 +2,7 @@
 //! takes one trimmed, non-empty text.
 
 use crate::agents::tech_debt_analysis::lifecycle_analysis::identify::recognise;
+use crate::agents::vocabulary::addresses::ip_list;
 use crate::agents::vocabulary::asset_types::asset_type_from_text;
 use crate::agents::vocabulary::environments::standardize_environment;
 use crate::agents::vocabulary::text::{fold, words};
@@ -26,10 +27,10 @@ pub(super) const fn detects(attribute: &'static str, looks_like: &'static str, f
     }
 }
 
-/// One IP, or several separated by `,` `;` or spaces.
+/// One IP, or several separated as cleansing separates them (`,` `;` `|` `/`, spaces, newlines).
 pub(super) fn is_ip_list(t: &str) -> bool {
-    let mut parts = t.split([',', ';', ' ']).filter(|p| !p.is_empty()).peekable();
-    parts.peek().is_some() && parts.all(is_ip)
+    let (valid, invalid) = ip_list(t);
+    !valid.is_empty() && invalid.is_empty()
 }
 
 pub(super) fn is_host_name(t: &str) -> bool {
@@ -360,6 +361,7 @@ mod tests {
     #[test]
     fn value_detectors() {
         assert!(is_ip_list("10.0.0.1, 10.0.0.2") && !is_ip_list(",") && !is_ip_list("10.0.0.1;web"));
+        assert!(is_ip_list("10.0.0.1 | 10.0.0.2\n10.0.0.3/24") && is_ip_list("10.0.0.1/10.0.0.2"));
         assert!(
             is_os_name("Win2k8 R2") && is_os_name("MySQL 5.6") && is_os_name("HP-UX 11i") && !is_os_name("Payroll")
         );
