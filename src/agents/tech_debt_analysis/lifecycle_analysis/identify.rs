@@ -255,7 +255,7 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
             .collect();
         let unnamed;
         let probe = if named_digits.is_empty() {
-            &probe
+            probe
         } else {
             let rest: Vec<&str> = probe
                 .words
