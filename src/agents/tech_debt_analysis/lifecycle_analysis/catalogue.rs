@@ -95,6 +95,10 @@ pub struct ProductLine {
     pub names: Vec<(Vec<String>, bool)>,
     #[serde(skip)]
     pub excludes: Vec<String>,
+    /// Non-empty when the snapshot's cycles are updates of a release (`TL`: AIX `7.3.2` is 7.3
+    /// Technology Level 2): the catalogue then also holds each release, on its latest update's dates.
+    #[serde(skip)]
+    pub update_marker: String,
 }
 
 /// One release cycle's support dates.
@@ -119,13 +123,18 @@ pub struct LifecycleEntry {
     /// Where the project reads this cycle differently from the snapshot, and why; else empty.
     pub note: String,
     /// The version numbers, tags and service pack the cycle is matched on (`2008-r2-sp1` →
-    /// [2008], [r2], 1); `latest`'s numbers (Windows builds).
+    /// [2008], [r2], 1); `latest`'s numbers (Windows builds; for a release made of updates, the
+    /// latest update's cycle).
     #[serde(skip)]
     pub key: CycleKey,
     #[serde(skip)]
     pub latest: Vec<u32>,
     #[serde(skip)]
     pub codename: String,
+    /// For an update cycle (`7.3.2`), the release it updates (`7.3`); else empty. Identification
+    /// resolves to releases and names the update beside them.
+    #[serde(skip)]
+    pub update_of: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -198,6 +207,54 @@ fn add_on_name(p: &SnapshotProduct) -> String {
     }
 }
 
+/// Marks `entries[first..]` (one product's cycles) as updates of their releases (`7.3.2` → `7.3`,
+/// shown `7.3 TL2`) and adds each release, on the dates of its latest update: a newer update is
+/// a routine step within the release, so the release lives as long as its latest update does.
+fn add_releases(entries: &mut Vec<LifecycleEntry>, first: usize, line: &ProductLine) -> Result<(), String> {
+    let mut releases: Vec<LifecycleEntry> = Vec::new();
+    for e in &mut entries[first..] {
+        let Some((&update, release)) = e.key.nums.split_last().filter(|(_, r)| !r.is_empty()) else {
+            return Err(format!(
+                "{} {}: an update cycle needs a release before it",
+                e.slug, e.cycle
+            ));
+        };
+        let cycle = release.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+        e.version = format!("{cycle} {}{update}", line.update_marker);
+        e.update_of = cycle.clone();
+        match releases.iter_mut().find(|r| r.cycle == cycle) {
+            Some(r) if r.latest >= e.key.nums => {}
+            found => {
+                let release_entry = LifecycleEntry {
+                    cycle: cycle.clone(),
+                    version: cycle.clone(),
+                    key: CycleKey {
+                        nums: release.to_vec(),
+                        ..CycleKey::default()
+                    },
+                    // The release's latest update, by its numbers.
+                    latest: e.key.nums.clone(),
+                    update_of: String::new(),
+                    ..e.clone()
+                };
+                match found {
+                    Some(r) => *r = release_entry,
+                    None => releases.push(release_entry),
+                }
+            }
+        }
+    }
+    entries.extend(releases);
+    Ok(())
+}
+
+/// The latest update of a release (`7.3` → `7.3.4`), for a product whose cycles are updates.
+pub fn latest_update(release: &LifecycleEntry) -> Option<&'static LifecycleEntry> {
+    catalogue()
+        .cycles(&release.slug)
+        .find(|e| e.update_of == release.cycle && e.key.nums == release.latest)
+}
+
 pub struct Catalogue {
     pub snapshot_commit: String,
     pub snapshot_date: String,
@@ -222,6 +279,7 @@ fn read_lines(text: &str) -> Result<Vec<ProductLine>, String> {
             .filter(|(w, _)| !w.is_empty())
             .collect();
         let excludes = f.get(5).map(|e| super::identify::words_of(e)).unwrap_or_default();
+        let update_marker = f.get(6).map(|m| m.trim().to_string()).unwrap_or_default();
         lines.push(ProductLine {
             slug: f[0].into(),
             product: f[1].into(),
@@ -229,6 +287,7 @@ fn read_lines(text: &str) -> Result<Vec<ProductLine>, String> {
             scheme: f[3].into(),
             names,
             excludes,
+            update_marker,
         });
     }
     Ok(lines)
@@ -271,6 +330,7 @@ impl Catalogue {
                     line.slug
                 ));
             };
+            let first = entries.len();
             for r in &p.releases {
                 let (mut eoas, mut eol, mut eoes) = (r.eoas.clone(), r.eol.clone(), r.eoes.clone());
                 let mut notes = Vec::new();
@@ -321,7 +381,11 @@ impl Catalogue {
                     key: cycle_key(&r.cycle),
                     latest: r.latest.split(['.', '-']).map_while(|p| p.parse().ok()).collect(),
                     codename: r.codename.to_lowercase(),
+                    update_of: String::new(),
                 });
+            }
+            if !line.update_marker.is_empty() {
+                add_releases(&mut entries, first, line)?;
             }
         }
         if let Some(i) = used.iter().position(|u| !u) {
@@ -356,10 +420,19 @@ pub fn catalogue() -> &'static Catalogue {
     CATALOGUE.get_or_init(|| {
         let mut snapshot = Snapshot::parse_tsv(EMBEDDED).expect("data/endoflife/releases.tsv reads");
         let supplement = Snapshot::parse_tsv(SUPPLEMENT).expect("data/endoflife/supplement.tsv reads");
-        // The snapshot wins where it covers a product the supplement also has.
+        // The snapshot wins for every cycle it has; the supplement adds products and cycles it lacks
+        // (AIX 5.3, ended before endoflife.date tracked AIX).
         for p in supplement.products {
-            if !snapshot.products.iter().any(|s| s.slug == p.slug) {
-                snapshot.products.push(p);
+            match snapshot.products.iter_mut().find(|s| s.slug == p.slug) {
+                Some(s) => {
+                    let missing: Vec<_> = p
+                        .releases
+                        .into_iter()
+                        .filter(|r| !s.releases.iter().any(|have| have.cycle == r.cycle))
+                        .collect();
+                    s.releases.extend(missing);
+                }
+                None => snapshot.products.push(p),
             }
         }
         Catalogue::build(&snapshot, PRODUCTS, ADJUSTMENTS).expect("data/endoflife/ is consistent")

@@ -157,9 +157,20 @@ impl Probe {
         FAMILY_ONLY.iter().any(|f| self.text.contains(f))
             || self.nums.iter().any(|n| self.text.as_bytes().get(n.end) == Some(&b'+'))
             || self.nums.windows(2).any(|w| {
-                w[0].parts.len() == 1 && self.text.as_bytes().get(w[0].end) == Some(&b'/') && w[1].parts.len() == 1
+                w[0].parts.len() == 1
+                    && self.text.as_bytes().get(w[0].end) == Some(&b'/')
+                    && w[1].parts.len() == 1
+                    && !month_and_year(&w[0], &w[1])
             })
     }
+}
+
+/// `9/05`, `03/20`, `10/2013`: a month and a year (a release date), not a list of versions (`6/7`,
+/// `2008/2012`). A zero-padded number is a date's; so is a four-digit year after a month.
+fn month_and_year(month: &Num, year: &Num) -> bool {
+    let padded = |n: &Num| n.raw.len() == 2 && n.raw.starts_with('0');
+    (1..=12).contains(&month.parts[0])
+        && (padded(month) || padded(year) || year.raw.len() == 4 && (1990..2100).contains(&year.parts[0]))
 }
 
 /// Whether `name` (words) occurs in the text; its last word may run into a version (`rhel7`).
@@ -204,6 +215,9 @@ pub struct Recognised {
     pub ambiguous: bool,
     /// The text names a family (`Windows Server 2016 or later`), not a release.
     pub family_only: bool,
+    /// The update of the release the text names, where the product's cycles are updates
+    /// (`AIX 7.3 TL2` → 7.3, update `7.3 TL2`).
+    pub update: Option<&'static LifecycleEntry>,
 }
 
 /// Recognises the product and release in a CMDB's text, with its version field if it has one.
@@ -217,7 +231,6 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
         return None;
     }
     let probe = Probe::new(&text);
-    let family_only = probe.family_only();
     for line in &catalogue().lines {
         let matched: Vec<&(Vec<String>, bool)> = line
             .names
@@ -230,6 +243,10 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
         if weak && line.excludes.iter().any(|w| probe.has_word(w)) {
             continue;
         }
+        // Words the product's scheme knows are not versions (Solaris update dates, build tags).
+        let cleaned = super::schemes::without_noise(line, &probe.text).map(|t| Probe::new(&t));
+        let probe = cleaned.as_ref().unwrap_or(&probe);
+        let family_only = probe.family_only();
         // A name with a digit in it (`db2`) is not a version.
         let named_digits: Vec<&String> = matched
             .iter()
@@ -238,7 +255,7 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
             .collect();
         let unnamed;
         let probe = if named_digits.is_empty() {
-            &probe
+            probe
         } else {
             let rest: Vec<&str> = probe
                 .words
@@ -254,16 +271,17 @@ pub fn recognise(product_text: &str, version: Option<&str>) -> Option<Recognised
         } else {
             super::schemes::request(line, probe).and_then(|req| resolve(line, req))
         };
-        if weak && found.as_ref().is_none_or(|(_, entry, _)| entry.is_none()) {
+        if weak && found.as_ref().is_none_or(|f| f.entry.is_none()) {
             continue;
         }
-        let (shown, entry, ambiguous) = found.unwrap_or_default();
+        let found = found.unwrap_or_default();
         return Some(Recognised {
             line,
-            entry,
-            version: (!shown.is_empty()).then_some(shown),
-            ambiguous,
+            entry: found.entry,
+            version: (!found.shown.is_empty()).then_some(found.shown),
+            ambiguous: found.ambiguous,
             family_only,
+            update: found.update,
         });
     }
     None
@@ -273,18 +291,36 @@ fn compatible(a: &[u32], b: &[u32]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// What [`resolve`] found for a request.
+#[derive(Debug, Default)]
+struct Found {
+    shown: String,
+    entry: Option<&'static LifecycleEntry>,
+    ambiguous: bool,
+    update: Option<&'static LifecycleEntry>,
+}
+
 /// The cycle a request names: the most specific cycle the text is at least as precise as, or,
-/// when the text is less precise than every cycle that fits, the longest-supported of them.
-fn resolve(line: &ProductLine, req: Request) -> Option<(String, Option<&'static LifecycleEntry>, bool)> {
+/// when the text is less precise than every cycle that fits, the longest-supported of them. Where
+/// the cycles are updates of releases, the release, with the update the text names beside it.
+fn resolve(line: &ProductLine, req: Request) -> Option<Found> {
     if let Some(e) = req.entry {
-        return Some((req.shown, Some(e), false));
+        return Some(Found {
+            shown: req.shown,
+            entry: Some(e),
+            ..Found::default()
+        });
     }
     if req.nums.is_empty() {
-        return Some((req.shown, None, false));
+        return Some(Found {
+            shown: req.shown,
+            ..Found::default()
+        });
     }
     let fits = |sub: Option<u32>| -> Vec<&'static LifecycleEntry> {
         catalogue()
             .cycles(&line.slug)
+            .filter(|e| e.update_of.is_empty())
             .filter(|e| e.key.tags == req.tags && !e.key.nums.is_empty() && compatible(&e.key.nums, &req.nums))
             .filter(|e| sub.is_none() || e.key.sub == sub)
             .collect()
@@ -317,7 +353,18 @@ fn resolve(line: &ProductLine, req: Request) -> Option<(String, Option<&'static 
             (best(&wider), distinct.len() > 1)
         }
     };
-    Some((req.shown, chosen.0, chosen.0.is_some() && chosen.1))
+    let update = chosen.0.and_then(|release| {
+        let named = req.nums.get(..release.key.nums.len() + 1)?;
+        catalogue()
+            .cycles(&line.slug)
+            .find(|e| e.update_of == release.cycle && e.key.nums == named)
+    });
+    Some(Found {
+        shown: req.shown,
+        entry: chosen.0,
+        ambiguous: chosen.0.is_some() && chosen.1,
+        update,
+    })
 }
 
 /// The catalogued cycle of a product text, as [`recognise`] finds it.

@@ -177,14 +177,9 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
     if !entry.note.is_empty() {
         description.push_str(&format!(" Note: {}.", entry.note));
     }
-    let category = match entry.family.as_str() {
-        "database" => "database",
-        "runtime" => "runtime",
-        _ => "operating_system",
-    };
     Some(TechDebtFinding {
         asset_key: asset.key.clone(),
-        category: category.to_string(),
+        category: category_of(entry).to_string(),
         severity: severity.to_string(),
         description,
         end_of_life: entry.extended_end.date(),
@@ -193,11 +188,47 @@ pub fn finding_for(asset: &AssetFacts, entry: &LifecycleEntry, today: NaiveDate)
     })
 }
 
+fn category_of(entry: &LifecycleEntry) -> &'static str {
+    match entry.family.as_str() {
+        "database" => "database",
+        "runtime" => "runtime",
+        _ => "operating_system",
+    }
+}
+
 /// [`finding_for`] for a recognised product, saying so when the text fits several releases and
-/// the longest-supported was taken.
+/// the longest-supported was taken, and when the update it names is past its own support while the
+/// release is not (a routine update to the latest one: a low finding at most, never an expiry).
 pub fn finding_for_recognised(asset: &AssetFacts, r: &Recognised, today: NaiveDate) -> Option<TechDebtFinding> {
     let entry = r.entry?;
-    let mut finding = finding_for(asset, entry, today)?;
+    let stale_update = r
+        .update
+        .filter(|u| u.extended_end.over_on(today) && !entry.extended_end.over_on(today))
+        .zip(catalogue::latest_update(entry))
+        .filter(|(named, latest)| named != latest);
+    let mut finding = match (finding_for(asset, entry, today), stale_update) {
+        (Some(f), _) => f,
+        (None, Some(_)) => {
+            let (status, support) = status_on(entry, today);
+            TechDebtFinding {
+                asset_key: asset.key.clone(),
+                category: category_of(entry).to_string(),
+                severity: "low".to_string(),
+                description: format!("{}: supported until {}.", entry.display_name(), entry.extended_end),
+                end_of_life: entry.extended_end.date(),
+                lifecycle_status: Some(status),
+                support_level: Some(support),
+            }
+        }
+        (None, None) => return None,
+    };
+    if let Some((named, latest)) = stale_update {
+        finding.description.push_str(&format!(
+            " The record gives {} {}, whose service-pack support ended {}: move to the current one, {} \
+             (an update within the release, not a migration).",
+            named.product, named.version, named.extended_end, latest.version
+        ));
+    }
     if r.ambiguous {
         finding.description.push_str(&format!(
             " The record gives {} {} without the release: read as {}, the longest-supported release that fits.",
@@ -320,3 +351,5 @@ mod fr_export_tests;
 mod identify_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;

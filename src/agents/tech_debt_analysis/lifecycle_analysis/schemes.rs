@@ -21,6 +21,39 @@ pub(super) fn request(line: &ProductLine, p: &Probe) -> Option<Request> {
     }
 }
 
+/// The text without the words a scheme knows are not versions, or `None` when it has none. Only
+/// words after the release's number are dropped: `Solaris 10/11` stays a list of releases.
+pub(super) fn without_noise(line: &ProductLine, text: &str) -> Option<String> {
+    let noise: fn(&str) -> bool = match line.scheme.as_str() {
+        "solaris" => solaris_noise,
+        _ => return None,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut kept: Vec<&str> = Vec::new();
+    for w in &words {
+        let versioned = kept.iter().any(|k| k.contains(|c: char| c.is_ascii_digit()));
+        if !(versioned && noise(w.trim_matches(|c: char| !c.is_alphanumeric()))) {
+            kept.push(w);
+        }
+    }
+    (kept.len() < words.len()).then(|| kept.join(" "))
+}
+
+/// Solaris update strings: the update's release month (`9/05`, `1/13`, `10/2013`), the build
+/// (`s10x_u11wos_24a`, `s10s_u9wos_14a`, `s28s_hw4wos_05a`) and the kernel patch (`Generic_147147-26`)
+/// say which update of a release is installed; none is the release's version.
+fn solaris_noise(word: &str) -> bool {
+    let all_digits =
+        |s: &str, len: std::ops::RangeInclusive<usize>| len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let update_date = word
+        .split_once('/')
+        .is_some_and(|(m, y)| all_digits(m, 1..=2) && (all_digits(y, 2..=2) || all_digits(y, 4..=4)));
+    let build = word.strip_prefix('s').is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains('_') && rest.contains("wos")
+    });
+    update_date || build || word.starts_with("generic_")
+}
+
 fn shown(parts: &[u32]) -> String {
     parts.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
 }
@@ -246,14 +279,19 @@ fn aix(p: &Probe) -> Option<Request> {
         && (5000..=7999).contains(level)
         && level % 100 == 0
     {
-        let mut parts = vec![level / 1000, (level / 100) % 10];
+        let release = vec![level / 1000, (level / 100) % 10];
         let tl = p.nums.get(1).filter(|t| t.parts.len() == 1).map(|t| t.parts[0]);
-        parts.extend(tl);
-        return Some(plain(parts));
+        let mut req = plain(release.iter().copied().chain(tl).collect());
+        if let Some(tl) = tl {
+            req.shown = format!("{} TL{tl}", shown(&release));
+        }
+        return Some(req);
     }
-    let mut req = with_sub(n, p, &["tl"])?;
+    // Technology level, or maintenance level as AIX 5 called it (`TL2`, `TL 02`, `ML12`,
+    // `Technology Level 2`).
+    let mut req = as_written(n);
     if n.parts.len() == 2
-        && let Some(tl) = p.after_marker(&["tl"])
+        && let Some(tl) = p.after_marker(&["tl", "ml", "level"])
     {
         req.nums.push(tl);
         req.shown = format!("{} TL{tl}", shown(&n.parts));
