@@ -5,7 +5,7 @@ use flowgraph::store::{Direction, TenantScope};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{SAMPLE_CSV, SAMPLE_JSON, Tenant, TestApp, error_code};
+use crate::helpers::{SAMPLE_CSV, SAMPLE_JSON, Tenant, TestApp, dependency_edges, error_code, lower, nodes};
 use crate::on_both_databases;
 
 const TRUTH: &str = include_str!("../fixtures/cmdb_sample.truth.json");
@@ -32,16 +32,7 @@ async fn discover(app: &TestApp, token: &str, input: Value) -> (String, Value) {
 
 async fn assets(app: &TestApp, token: &str, id: &str, filter: Value) -> Vec<Value> {
     let data = app.data(token, INVENTORY, json!({ "id": id, "filter": filter })).await;
-    data["flow"]["assets"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
-}
-
-fn lower(value: &Value) -> String {
-    value.as_str().unwrap().to_lowercase()
+    nodes(&data["flow"]["assets"])
 }
 
 fn names(list: &Value) -> BTreeSet<String> {
@@ -65,16 +56,7 @@ async fn sample_csv_discovery_matches_the_truth(app: TestApp) {
         assert_eq!(found as u64, count.as_u64().unwrap(), "{kind}");
     }
 
-    let edges: BTreeSet<(String, String)> = assets
-        .iter()
-        .flat_map(|a| {
-            a["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| (lower(&a["name"]), lower(&d["target"]["name"])))
-        })
-        .collect();
+    let edges: BTreeSet<(String, String)> = dependency_edges(&assets);
     let expected: BTreeSet<(String, String)> = truth["dependencies"]
         .as_array()
         .unwrap()

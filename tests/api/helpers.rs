@@ -337,6 +337,36 @@ impl TestApp {
 }
 
 /// The `extensions.code` of the first error, or a panic that shows the response.
+/// The nodes of a connection (`{ edges { node { … } } }`).
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+/// A text value in lower case, as truths name assets.
+pub fn lower(value: &Value) -> String {
+    value.as_str().unwrap().to_lowercase()
+}
+
+/// Every (asset, dependency target) pair of asset nodes that carry `name` and
+/// `dependencies { target { name } }`, in lower case.
+pub fn dependency_edges(assets: &[Value]) -> std::collections::BTreeSet<(String, String)> {
+    assets
+        .iter()
+        .flat_map(|a| {
+            a["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| (lower(&a["name"]), lower(&d["target"]["name"])))
+        })
+        .collect()
+}
+
 pub fn error_code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
         .as_str()

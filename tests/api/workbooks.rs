@@ -8,7 +8,7 @@ use flowgraph::domain::Role;
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 
-use crate::helpers::{Tenant, TestApp, error_code};
+use crate::helpers::{Tenant, TestApp, dependency_edges, error_code, nodes};
 use crate::on_both_databases;
 
 const EXECUTE_FLOW: &str = "mutation($id: ID!) { executeFlow(flowId: $id, wait: true) {
@@ -226,12 +226,7 @@ async fn rvtools_export_is_discovered_end_to_end(app: TestApp) {
     assert!(sheets[2..].iter().all(|(_, imported)| !imported));
 
     let data = app.data(&token, ASSETS, json!({ "id": id })).await;
-    let assets: Vec<Value> = data["flow"]["assets"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect();
+    let assets: Vec<Value> = nodes(&data["flow"]["assets"]);
     assert_eq!(
         assets.len(),
         MACHINES - truth.templates + HOSTS,
@@ -268,16 +263,7 @@ async fn rvtools_export_is_discovered_end_to_end(app: TestApp) {
     );
     assert_eq!(host["cpuCores"], 40);
 
-    let edges: BTreeSet<(String, String)> = assets
-        .iter()
-        .flat_map(|a| {
-            a["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| (lower(&a["name"]), lower(&d["target"]["name"])))
-        })
-        .collect();
+    let edges: BTreeSet<(String, String)> = dependency_edges(&assets);
     assert_eq!(edges, truth.edges, "each machine depends on the host it runs on");
 
     let expired = |a: &Value| {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use flowgraph::domain::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{Tenant, TestApp};
+use crate::helpers::{Tenant, TestApp, dependency_edges, lower, nodes};
 use crate::on_both_databases;
 
 const CSV: &str = "Server Name,Asset Type,IP Address,FQDN,Application,Depends On
@@ -41,23 +41,8 @@ async fn dependencies_as_clients_write_them(app: TestApp) {
     assert_eq!(done["executeFlow"]["status"], "COMPLETED", "{done:#}");
 
     let data = app.data(&token, QUERY, json!({ "id": id })).await;
-    let assets: Vec<Value> = data["flow"]["assets"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect();
-    let name = |v: &Value| v.as_str().unwrap().to_lowercase();
-    let edges: BTreeSet<(String, String)> = assets
-        .iter()
-        .flat_map(|a| {
-            a["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| (name(&a["name"]), name(&d["target"]["name"])))
-        })
-        .collect();
+    let assets: Vec<Value> = nodes(&data["flow"]["assets"]);
+    let edges: BTreeSet<(String, String)> = dependency_edges(&assets);
     let expected: BTreeSet<(String, String)> = [
         ("db01", "web02"),
         ("portal", "db01"),
@@ -72,7 +57,7 @@ async fn dependencies_as_clients_write_them(app: TestApp) {
     .collect();
     assert_eq!(edges, expected);
 
-    let web01 = assets.iter().find(|a| name(&a["name"]) == "web01").unwrap();
+    let web01 = assets.iter().find(|a| lower(&a["name"]) == "web01").unwrap();
     assert_eq!(web01["attributes"]["additional_ip_addresses"], json!(["192.168.0.1"]));
     assert_eq!(web01["attributes"]["ip_address_raw"], "10.0.0.1, 192.168.0.1");
 
